@@ -1,0 +1,3 @@
+export * from './frames/frame-batcher.js';
+export * from './mqtt/connect.js';
+export * from './mqtt/publish.js';

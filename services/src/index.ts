@@ -1,0 +1,1 @@
+export * from './broker/embedded.js';
