@@ -1,4 +1,14 @@
 // One line per command; the module is imported only when the command runs.
 import { registerCommand } from '../main.js';
 
-void registerCommand;
+registerCommand('simulate', 'virtual patient → recording + truth', async () => (await import('./simulate.js')).command);
+registerCommand(
+  'fuse',
+  'one sensor IMU CSV → orientation quaternions',
+  async () => (await import('./fuse.js')).command,
+);
+registerCommand(
+  'start',
+  'run the whole pipeline locally with simulated patients',
+  async () => (await import('./start.js')).command,
+);

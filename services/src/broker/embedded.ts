@@ -18,7 +18,12 @@ export async function startEmbeddedBroker(options: { port?: number; host?: strin
   const aedes = await Aedes.createBroker();
   const server: Server = createServer(aedes.handle);
   server.listen(options.port ?? 0, host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('embedded broker: no TCP address');
   return {

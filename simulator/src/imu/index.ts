@@ -1,0 +1,3 @@
+export * from './synthesize.js';
+export * from './errors.js';
+export * from './record.js';

@@ -1,0 +1,3 @@
+export * from './prng.js';
+export * from './kinematics/index.js';
+export * from './imu/index.js';
