@@ -185,6 +185,60 @@ export function quatFromAxes(xAxis: Readonly<NumArray>, yAxis: Readonly<NumArray
   ]);
 }
 
+/**
+ * Allocation-free slerp, shortest path: out = a·(1 − t) ⊕ b·t on the unit sphere, read from `a` at aOffset and `b`
+ * at bOffset (e.g. rows of a Float64Array ring buffer). out may alias a or b when the offsets are 0.
+ */
+export function quatSlerpInto(
+  out: NumArray,
+  a: Readonly<NumArray>,
+  b: Readonly<NumArray>,
+  t: number,
+  aOffset = 0,
+  bOffset = 0,
+): void {
+  const aw = a[aOffset]!,
+    ax = a[aOffset + 1]!,
+    ay = a[aOffset + 2]!,
+    az = a[aOffset + 3]!;
+  let bw = b[bOffset]!,
+    bx = b[bOffset + 1]!,
+    by = b[bOffset + 2]!,
+    bz = b[bOffset + 3]!;
+  let dot = aw * bw + ax * bx + ay * by + az * bz;
+  if (dot < 0) {
+    dot = -dot;
+    bw = -bw;
+    bx = -bx;
+    by = -by;
+    bz = -bz;
+  }
+  let sa: number, sb: number;
+  if (dot > 0.9995) {
+    // Nearly parallel: linear interpolation is exact to rounding and avoids dividing by sin θ ≈ 0.
+    sa = 1 - t;
+    sb = t;
+  } else {
+    const theta = Math.acos(dot);
+    const s = Math.sin(theta);
+    sa = Math.sin((1 - t) * theta) / s;
+    sb = Math.sin(t * theta) / s;
+  }
+  out[0] = sa * aw + sb * bw;
+  out[1] = sa * ax + sb * bx;
+  out[2] = sa * ay + sb * by;
+  out[3] = sa * az + sb * bz;
+  quatNormalizeInPlace(out);
+}
+
+/** out = q* (the inverse of a unit quaternion); out may alias q. */
+export function quatConjugateInto(out: NumArray, q: Readonly<NumArray>): void {
+  out[0] = q[0]!;
+  out[1] = -q[1]!;
+  out[2] = -q[2]!;
+  out[3] = -q[3]!;
+}
+
 /** Spherical linear interpolation, shortest path. */
 export function quatSlerp(a: Readonly<NumArray>, b: Readonly<NumArray>, t: number): Quat {
   let bw = b[0]!,

@@ -1,0 +1,255 @@
+import type { NumArray, Quat, Vec3 } from '../math/quat.js';
+import { quatMultiplyInto, quatNormalizeInPlace, quatRotateInto } from '../math/quat.js';
+import { GyroBiasEstimator } from './gyroBiasEstimator.js';
+import { ButterworthLowPass } from './lowpass.js';
+import { MagneticHeading } from './magneticHeading.js';
+import type { OrientationFilterOptions, OrientationFilterTuning } from './options.js';
+import { resolveTuning } from './options.js';
+import { RestDetector } from './restDetector.js';
+
+/**
+ * Causal 6D/9D orientation filter after the structure of VQF (Laidig & Seel 2023), written from the paper.
+ *
+ * The orientation is factored into three parts, each corrected by the sensor that observes it:
+ *
+ *   q9d = Rz(delta) ⊗ qAcc ⊗ qGyr
+ *
+ * - qGyr: strapdown integration of the bias-corrected gyroscope, sensor → "almost inertial" frame I. It drifts
+ *   slowly, so within seconds I behaves like an inertial frame.
+ * - qAcc: inclination correction, I → 6D earth frame (exact vertical, arbitrary heading). The specific force is
+ *   rotated into I and low-passed there: in an inertial frame, movement accelerations average out (velocity does
+ *   not grow without bound) while gravity stays constant, so the low-passed vector points up even during
+ *   vigorous motion. qAcc then rotates that vector onto the vertical in one step.
+ * - delta: heading offset 6D earth → magnetic ENU from magnetometer samples projected into the 6D earth frame, so
+ *   magnetic disturbances never touch inclination (see MagneticHeading).
+ *
+ * The gyroscope bias is estimated at rest and in motion (see GyroBiasEstimator).
+ *
+ * Sample-time consistency: integrating the rate of sample k over the whole step yields the orientation at the end
+ * of the step, while the accelerometer and magnetometer samples describe the middle of it (whether the sensor
+ * reports instantaneous or interval-averaged values, the two differ by half a step). Those samples are therefore
+ * rotated with the orientation half a step back (BROAD: 6D inclination RMSE 0.71° → 0.66°, most at fast rotations).
+ *
+ * All inner loops are allocation-free; the filter is deterministic (no randomness, no clock).
+ */
+export class OrientationFilter {
+  readonly mode: '6d' | '9d';
+  readonly sampleRate: number;
+  readonly tuning: Readonly<OrientationFilterTuning>;
+
+  private readonly samplePeriod: number;
+  private readonly gyrQuat = new Float64Array([1, 0, 0, 0]);
+  private readonly accQuat = new Float64Array([1, 0, 0, 0]);
+  private readonly q6d = new Float64Array([1, 0, 0, 0]);
+  private readonly q9d = new Float64Array([1, 0, 0, 0]);
+  private readonly accLp: ButterworthLowPass;
+  private readonly rest: RestDetector;
+  private readonly biasEstimator: GyroBiasEstimator;
+  private readonly heading: MagneticHeading;
+  private readonly step = new Float64Array(4);
+  /** Rotation from the end of the last gyroscope step back to its middle (sensor frame). */
+  private readonly halfStepBack = new Float64Array([1, 0, 0, 0]);
+  private readonly v3 = new Float64Array(3);
+  private readonly accEarth = new Float64Array(3);
+  private dirty = false;
+
+  constructor(options: OrientationFilterOptions) {
+    this.tuning = Object.freeze(resolveTuning(options));
+    this.mode = options.mode;
+    this.sampleRate = options.sampleRate;
+    this.samplePeriod = 1 / options.sampleRate;
+    this.accLp = new ButterworthLowPass(3, this.tuning.tauAcc, this.samplePeriod);
+    this.rest = new RestDetector(this.tuning, this.samplePeriod);
+    this.biasEstimator = new GyroBiasEstimator(this.tuning, this.samplePeriod);
+    this.heading = new MagneticHeading(this.tuning, this.samplePeriod);
+  }
+
+  /**
+   * Feeds one sample: gyroscope (rad/s), accelerometer (m/s², specific force), optional magnetometer (any unit,
+   * used in 9D mode only). `dt` (s) overrides the nominal sample period for the gyroscope integration, e.g. across
+   * a gap in the data. Non-finite or all-zero accelerometer/magnetometer samples are skipped (not fused).
+   */
+  update(gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag?: Readonly<NumArray>, dt?: number): void {
+    this.updateGyr(gyr, dt ?? this.samplePeriod);
+    this.updateAcc(acc);
+    if (mag && this.mode === '9d') this.updateMag(mag);
+    this.dirty = true;
+  }
+
+  /** Current orientation, sensor → earth (ENU), [w, x, y, z]; 6D mode: heading relative to the start. */
+  quaternion(): Quat {
+    const q = this.current();
+    return [q[0]!, q[1]!, q[2]!, q[3]!];
+  }
+
+  /** Allocation-free variant of `quaternion()`: writes w, x, y, z at out[offset..offset+3]. */
+  quaternionInto(out: NumArray, offset = 0): void {
+    const q = this.current();
+    out[offset] = q[0]!;
+    out[offset + 1] = q[1]!;
+    out[offset + 2] = q[2]!;
+    out[offset + 3] = q[3]!;
+  }
+
+  /** The magnetometer-free orientation (exact inclination, heading relative to the start) in either mode. */
+  quaternion6d(): Quat {
+    this.refresh();
+    return [this.q6d[0]!, this.q6d[1]!, this.q6d[2]!, this.q6d[3]!];
+  }
+
+  /** Gyroscope bias estimate (rad/s), already subtracted from the gyroscope. */
+  gyroBias(): Vec3 {
+    const b = this.biasEstimator.bias;
+    return [b[0]!, b[1]!, b[2]!];
+  }
+
+  /** Standard deviation (rad/s) of the least certain bias component. */
+  gyroBiasSigma(): number {
+    return this.biasEstimator.sigma;
+  }
+
+  /** Sets the bias estimate (rad/s), e.g. carried over from a previous session, with its uncertainty (rad/s). */
+  setGyroBias(bias: Readonly<NumArray>, sigma?: number): void {
+    this.biasEstimator.setBias(bias, sigma);
+  }
+
+  /** True while the sensor is detected at rest. */
+  isAtRest(): boolean {
+    return this.rest.atRest;
+  }
+
+  /** True while the magnetic field is regarded as disturbed (9D; always false in 6D). */
+  isMagDisturbed(): boolean {
+    return this.mode === '9d' && this.heading.disturbed;
+  }
+
+  /** Heading offset (rad) between the 6D earth frame and magnetic ENU. */
+  headingOffset(): number {
+    return this.heading.delta;
+  }
+
+  /** Learned undisturbed magnetic field: norm (input units, 0 until learned) and dip angle (rad). */
+  magneticReference(): { norm: number; dip: number } {
+    return { norm: this.heading.refNorm, dip: this.heading.refDip };
+  }
+
+  private updateGyr(gyr: Readonly<NumArray>, dt: number): void {
+    const g0 = gyr[0]!,
+      g1 = gyr[1]!,
+      g2 = gyr[2]!;
+    const back = this.halfStepBack;
+    back[0] = 1;
+    back[1] = back[2] = back[3] = 0;
+    if (!Number.isFinite(g0) || !Number.isFinite(g1) || !Number.isFinite(g2)) return;
+    this.rest.updateGyr(gyr);
+    const b = this.biasEstimator.bias;
+    const wx = g0 - b[0]!,
+      wy = g1 - b[1]!,
+      wz = g2 - b[2]!;
+    const rate = Math.hypot(wx, wy, wz);
+    if (!(rate > 1e-12) || !(dt > 0)) return;
+    const half = (rate * dt) / 2;
+    const s = Math.sin(half) / rate;
+    const step = this.step;
+    step[0] = Math.cos(half);
+    step[1] = s * wx;
+    step[2] = s * wy;
+    step[3] = s * wz;
+    quatMultiplyInto(this.gyrQuat, this.gyrQuat, step);
+    quatNormalizeInPlace(this.gyrQuat);
+    const quarter = half / 2;
+    const sq = -Math.sin(quarter) / rate;
+    back[0] = Math.cos(quarter);
+    back[1] = sq * wx;
+    back[2] = sq * wy;
+    back[3] = sq * wz;
+  }
+
+  /** out = q ⊗ (v at the middle of the last step): v rotated back half a step, then by q. */
+  private rotateMidStep(out: Float64Array, q: Readonly<NumArray>, v: Readonly<NumArray>): void {
+    quatRotateInto(out, this.halfStepBack, v);
+    quatRotateInto(out, q, out);
+  }
+
+  private updateAcc(acc: Readonly<NumArray>): void {
+    const a0 = acc[0]!,
+      a1 = acc[1]!,
+      a2 = acc[2]!;
+    if (!Number.isFinite(a0) || !Number.isFinite(a1) || !Number.isFinite(a2)) return;
+    if (a0 === 0 && a1 === 0 && a2 === 0) return;
+    this.rest.updateAcc(acc);
+
+    this.rotateMidStep(this.v3, this.gyrQuat, acc);
+    const lp = this.accLp.step(this.v3);
+    const e = this.accEarth;
+    quatRotateInto(e, this.accQuat, lp);
+    const n = Math.hypot(e[0]!, e[1]!, e[2]!);
+    if (!(n > 0)) return;
+    e[0] = e[0]! / n;
+    e[1] = e[1]! / n;
+    e[2] = e[2]! / n;
+
+    // Bias estimation sees the orientation and the disagreement *before* this step's correction.
+    if (this.tuning.motionBiasEstimation || this.tuning.restBiasEstimation) {
+      quatMultiplyInto(this.q6d, this.accQuat, this.gyrQuat);
+      const atRest = this.tuning.restBiasEstimation && this.rest.atRest;
+      this.biasEstimator.update(this.q6d, e, atRest ? this.rest.gyrLowPassed : null);
+    }
+
+    // Shortest rotation taking e onto +z (axis e × z, no heading component).
+    const step = this.step;
+    const cw = Math.sqrt((e[2]! + 1) / 2);
+    if (cw > 1e-6) {
+      step[0] = cw;
+      step[1] = e[1]! / (2 * cw);
+      step[2] = -e[0]! / (2 * cw);
+      step[3] = 0;
+    } else {
+      // Upside down by ~180°: any horizontal axis will do.
+      step[0] = 0;
+      step[1] = 1;
+      step[2] = 0;
+      step[3] = 0;
+    }
+    quatMultiplyInto(this.accQuat, step, this.accQuat);
+    quatNormalizeInPlace(this.accQuat);
+  }
+
+  private updateMag(mag: Readonly<NumArray>): void {
+    const m0 = mag[0]!,
+      m1 = mag[1]!,
+      m2 = mag[2]!;
+    if (!Number.isFinite(m0) || !Number.isFinite(m1) || !Number.isFinite(m2)) return;
+    if (m0 === 0 && m1 === 0 && m2 === 0) return;
+    quatMultiplyInto(this.q6d, this.accQuat, this.gyrQuat);
+    this.rotateMidStep(this.v3, this.q6d, mag);
+    const g = this.rest.gyrLowPassed;
+    this.heading.update(this.v3, Math.hypot(g[0]!, g[1]!, g[2]!));
+  }
+
+  private refresh(): void {
+    if (!this.dirty) return;
+    quatMultiplyInto(this.q6d, this.accQuat, this.gyrQuat);
+    quatNormalizeInPlace(this.q6d);
+    const half = this.heading.delta / 2;
+    const c = Math.cos(half),
+      s = Math.sin(half);
+    const q = this.q6d;
+    // Rz(delta) ⊗ q6d written out (the rotation has only w and z parts).
+    this.q9d[0] = c * q[0]! - s * q[3]!;
+    this.q9d[1] = c * q[1]! - s * q[2]!;
+    this.q9d[2] = c * q[2]! + s * q[1]!;
+    this.q9d[3] = c * q[3]! + s * q[0]!;
+    this.dirty = false;
+  }
+
+  private current(): Float64Array {
+    this.refresh();
+    return this.mode === '9d' ? this.q9d : this.q6d;
+  }
+}
+
+/** Creates a causal orientation filter; see OrientationFilter. */
+export function createOrientationFilter(options: OrientationFilterOptions): OrientationFilter {
+  return new OrientationFilter(options);
+}
