@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: every benchmark of the project, one after the other, printed as tables.
+ * `npm run bench -- broad` runs only the named ones.
+ */
+interface Benchmark {
+  name: string;
+  summary: string;
+  run(): Promise<string>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  {
+    name: 'broad',
+    summary: 'orientation filter on the BROAD trials (optical ground truth), ours vs Madgwick',
+    async run() {
+      const { runBroadBenchmark, formatBroadReport } = await import('./broad.js');
+      return formatBroadReport(runBroadBenchmark());
+    },
+  },
+];
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+for (const bench of BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
+  process.stdout.write(`\n## ${bench.name}: ${bench.summary}\n\n`);
+  const started = performance.now();
+  process.stdout.write((await bench.run()) + '\n');
+  process.stdout.write(`(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+}
