@@ -2,6 +2,8 @@
  * `npm run bench`: every benchmark of the project, one after the other, printed as tables.
  * `npm run bench -- broad` runs only the named ones.
  */
+export {}; // a module: top-level await
+
 interface Benchmark {
   name: string;
   summary: string;

@@ -112,7 +112,19 @@ export const controlPayloadSchema = z.discriminatedUnion('type', [
 ]);
 export type ControlPayload = z.output<typeof controlPayloadSchema>;
 
-/** `plan/<patientId>`, retained, service → gateway. Minimal for now; `version` increases with every change. */
+/** Hip angle bounds (degrees, clinical signs) a precaution allows; a missing bound means no limit that way. */
+export const angleLimitSchema = z
+  .object({ min: degrees.optional(), max: degrees.optional() })
+  .refine((l) => l.min === undefined || l.max === undefined || l.min < l.max, {
+    message: 'min must be below max',
+    path: ['max'],
+  });
+export type AngleLimit = z.output<typeof angleLimitSchema>;
+
+/**
+ * `plan/<patientId>`, retained, service → gateway. `version` increases with every change. Everything after
+ * `version`/`exercises`/`sets`/`reps` is optional, so the first (minimal) form of the plan still validates.
+ */
 export const planPayloadSchema = z.object({
   version: ordinal,
   exercises: z
@@ -123,9 +135,30 @@ export const planPayloadSchema = z.object({
         reps: ordinal,
         targetRomDeg: z.number().gt(0).max(180).optional(),
         holdSeconds: z.number().gt(0).max(600).optional(),
+        /** seconds per repetition (up, top, down; pauses excluded), as `hipmon simulate --tempo` */
+        tempoSeconds: z.number().gt(0).max(60).optional(),
+        notes: z.string().max(500).optional(),
       }),
     )
     .max(50),
+  /** treated side, so the gateway can open a session (`start_session` needs it) without asking */
+  side: sideSchema.optional(),
+  sessionsPerWeek: z.number().int().min(1).max(21).optional(),
+  /** movement limits: a named preset (e.g. posterior_tha) and the effective bounds per hip angle */
+  precautions: z
+    .object({
+      preset: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,63}$/)
+        .optional(),
+      limits: z.object({
+        flexion: angleLimitSchema.optional(),
+        abduction: angleLimitSchema.optional(),
+        rotation: angleLimitSchema.optional(),
+      }),
+    })
+    .optional(),
+  notes: z.string().max(2000).optional(),
 });
 export type PlanPayload = z.output<typeof planPayloadSchema>;
 
