@@ -1,0 +1,18 @@
+export { freePort, freePorts, isPortAccepting, LOOPBACK } from './ports.js';
+export { ServiceStartError } from './local-service.js';
+export {
+  startMosquitto,
+  mosquittoConfig,
+  acceptsMqttConnection,
+  MOSQUITTO_DIR_PREFIX,
+  type MosquittoHandle,
+  type MosquittoOptions,
+} from './mosquitto.js';
+export {
+  startInfluxd,
+  influxdConfig,
+  answersPing,
+  INFLUXD_DIR_PREFIX,
+  type InfluxdHandle,
+  type InfluxdOptions,
+} from './influxd.js';
