@@ -86,10 +86,7 @@ describe('hipmon simulate (offline)', () => {
       ['--exercise', 'glute_bridge', '--side', 'left', '--out', 'x.csv', '--tempo', '0.6', '--hold', '5'],
       /invalid simulation: .*repS/,
     ],
-    [
-      ['--exercise', 'glute_bridge', '--side', 'left', '--out', 'x.csv', '--patients', '5'],
-      /--patients needs --mqtt/,
-    ],
+    [['--exercise', 'glute_bridge', '--side', 'left', '--out', 'x.csv', '--patients', '5'], /--patients needs --mqtt/],
     [
       ['--exercise', 'glute_bridge', '--side', 'left', '--out', join(dir, 'missing', 'x.csv')],
       /cannot write .*missing/,

@@ -1,0 +1,10 @@
+export * from './series-store.js';
+export * from './series-time.js';
+export * from './trend.js';
+export { SqliteSeriesStore } from './sqlite-store.js';
+export type { SqliteSeriesStoreOptions, SqliteRetention } from './sqlite-store.js';
+export { InfluxSeriesStore } from './influx-store.js';
+export type { InfluxSeriesStoreOptions } from './influx-store.js';
+export { DEFAULT_RETENTION, RETENTION_POLICY } from './influx-schema.js';
+export type { RetentionDurations } from './influx-schema.js';
+export { MEASUREMENT } from './line-protocol.js';
