@@ -19,6 +19,14 @@ const BENCHMARKS: Benchmark[] = [
       return formatBroadReport(runBroadBenchmark());
     },
   },
+  {
+    name: 'reps',
+    summary: 'repetition and hold detection over a simulated scenario matrix (angle level)',
+    async run() {
+      const { runRepsBenchmark, formatRepsReport } = await import('./reps.js');
+      return formatRepsReport(runRepsBenchmark());
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);

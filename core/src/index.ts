@@ -5,3 +5,5 @@ export * from './body/placement.js';
 export * from './recording/csv.js';
 export * from './wire/index.js';
 export * from './fusion/index.js';
+export * from './reps/index.js';
+export * from './quality/index.js';

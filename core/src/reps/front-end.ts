@@ -1,0 +1,81 @@
+/**
+ * The part both detectors share: input checks, centred smoothing, the working-direction primary signal
+ * x = direction · primary angle, the rest tracker's observation and the history buffer.
+ *
+ * Samples that cannot be used are dropped, never thrown on: non-finite values (a sensor dropout upstream) and
+ * times that do not increase (duplicates, clock steps back).
+ */
+import { CenteredSmoother } from './centered-smoother.js';
+import type { DetectorConfig } from './options.js';
+import { RestTracker } from './rest-tracker.js';
+import { SampleHistory } from './sample-history.js';
+
+export class DetectorFrontEnd {
+  readonly smoother: CenteredSmoother;
+  readonly rest: RestTracker;
+  readonly history: SampleHistory;
+  /** Time of the latest accepted input sample: the live clock events are reported at. */
+  lastInputT = Number.NaN;
+  /** The released sample: time, working-direction signal x and its excursion e = x − rest (before any update). */
+  t = Number.NaN;
+  x = 0;
+  /** Time step to the previously released sample (0 for the first). */
+  dt = 0;
+  droppedSamples = 0;
+
+  constructor(private readonly config: DetectorConfig) {
+    const w = config.smoothingHalfWidth;
+    this.smoother = new CenteredSmoother(w, config.primaryIndex);
+    const stillSamples = Math.max(2, Math.round(config.stillWindowS * config.sampleRateHz));
+    this.rest = new RestTracker(
+      stillSamples,
+      config.stillWindowS,
+      config.baselineTimeConstantS,
+      config.stillRangeDeg,
+      2 * w + 1,
+    );
+    this.history = new SampleHistory(config.historyCapacity);
+  }
+
+  /** Accepts one input sample; true when a smoothed sample was released (read it from the fields). */
+  push(t: number, flexion: number, abduction: number, rotation: number): boolean {
+    if (
+      !Number.isFinite(t) ||
+      !Number.isFinite(flexion) ||
+      !Number.isFinite(abduction) ||
+      !Number.isFinite(rotation) ||
+      t <= this.lastInputT
+    ) {
+      this.droppedSamples++;
+      return false;
+    }
+    this.lastInputT = t;
+    return this.smoother.push(t, flexion, abduction, rotation) && this.accept();
+  }
+
+  /** End of the stream: releases the next pending sample; false when none is left. */
+  drain(): boolean {
+    return this.smoother.drain() && this.accept();
+  }
+
+  private accept(): boolean {
+    const s = this.smoother;
+    const c = this.config;
+    const primary = c.primaryIndex === 0 ? s.flexion : c.primaryIndex === 1 ? s.abduction : s.rotation;
+    this.dt = Number.isNaN(this.t) ? 0 : s.t - this.t;
+    this.t = s.t;
+    this.x = c.direction * primary;
+    this.rest.observe(s.t, this.x, c.direction * s.raw);
+    this.history.push(s.t, this.x, s.flexion, s.abduction, s.rotation);
+    return true;
+  }
+
+  reset(): void {
+    this.smoother.reset();
+    this.rest.reset();
+    this.history.reset();
+    this.lastInputT = Number.NaN;
+    this.t = Number.NaN;
+    this.dt = 0;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Streaming repetition detector for one exercise.
+ *
+ * Works on the primary excursion e = direction · (primary angle) − rest, smoothed by a centred moving average, with
+ * two thresholds relative to the prescription:
+ * - the rest band (default min(catalogue band, 25 % of the target)): a repetition starts at the last instant e is
+ *   inside it before the extreme and ends at the first instant it is back inside — the definition of the
+ *   simulator's ground truth, so the detector's times are directly comparable;
+ * - the minimum amplitude (default 30 % of the target): an excursion that leaves the band but never gets this far is
+ *   fidgeting and is dropped. Between the two lies the hysteresis that keeps noise from splitting or inventing reps.
+ * A repetition whose extreme stays below the partial share of the target is reported with `partial: true` and not
+ * counted. The rep is reported on the sample at which e re-enters the band, so the live delay is the smoothing
+ * delay (0.1 s at the defaults) plus one sample.
+ *
+ * The rest angle follows drift only while the patient is still at rest, and jumps to a new still position
+ * (posture change, new resting spot), so excursions against the working direction (lying down into a flexed start
+ * position, the trunk lean before seat-off) never start a repetition.
+ */
+import type { HipAngles } from '../joint/hip-angles.js';
+import { DetectorFrontEnd } from './front-end.js';
+import type { DetectorConfig } from './options.js';
+import type { MovementPhase, MovementProgress, RepEvent } from './types.js';
+
+const enum State {
+  Rest,
+  /** Left the band, not yet the minimum amplitude. */
+  Candidate,
+  Rep,
+}
+
+/** A rise of the excursion by more than the peak tolerance within this time keeps the phase "concentric". */
+const RISING_WINDOW_S = 0.3;
+
+export class RepDetector {
+  readonly progress: MovementProgress;
+  readonly frontEnd: DetectorFrontEnd;
+  count = 0;
+  partialCount = 0;
+
+  private state = State.Rest;
+  /** Last released sample inside the rest band (time, excursion), for the start crossing. */
+  private inT = Number.NaN;
+  private inE = 0;
+  /** Previous released sample's excursion, for the end crossing. */
+  private prevT = Number.NaN;
+  private prevE = 0;
+  private start = 0;
+  private startSample = 0;
+  private restAtStart = 0;
+  private maxE = 0;
+  private riseLevel = 0;
+  private riseT = 0;
+  private reported = 0;
+
+  constructor(private readonly config: DetectorConfig) {
+    this.frontEnd = new DetectorFrontEnd(config);
+    this.progress = {
+      t: Number.NaN,
+      phase: 'rest',
+      phaseSince: Number.NaN,
+      excursion: 0,
+      share: 0,
+      restAngle: Number.NaN,
+      count: 0,
+      partialCount: 0,
+      heldS: 0,
+    };
+  }
+
+  push(t: number, flexion: number, abduction: number, rotation: number): RepEvent | null {
+    return this.frontEnd.push(t, flexion, abduction, rotation) ? this.step() : null;
+  }
+
+  /** End of the stream: processes the samples still inside the smoothing window; returns their events. */
+  flush(): RepEvent[] {
+    const events: RepEvent[] = [];
+    while (this.frontEnd.drain()) {
+      const ev = this.step();
+      if (ev) events.push(ev);
+    }
+    return events;
+  }
+
+  private step(): RepEvent | null {
+    const fe = this.frontEnd;
+    const c = this.config;
+    const rest = fe.rest;
+    const t = fe.t;
+    const x = fe.x;
+    if (Number.isNaN(rest.rest)) {
+      // Not armed yet: waiting for the first still moment to know the rest angle.
+      this.updateProgress(t, 0);
+      return null;
+    }
+    let e = x - rest.rest;
+    let event: RepEvent | null = null;
+
+    if (this.state === State.Rest) {
+      if (e > c.restBandDeg) {
+        this.begin(t, e);
+      } else {
+        e = rest.atRest(t, x, c.restBandDeg, c.resettleS, fe.dt);
+        this.inT = t;
+        this.inE = e;
+      }
+    } else {
+      if (e > this.maxE) this.maxE = e;
+      if (e > this.riseLevel + this.peakTolerance()) {
+        this.riseLevel = e;
+        this.riseT = t;
+      }
+      if (this.state === State.Candidate && this.maxE >= c.minAmplitudeDeg) this.state = State.Rep;
+      if (e <= c.restBandDeg) {
+        const end = crossing(this.prevT, this.prevE, t, e, c.restBandDeg);
+        if (this.state === State.Rep && end - this.start >= c.minRepDurationS) event = this.finish(end);
+        this.state = State.Rest;
+        this.inT = t;
+        this.inE = e;
+      } else if (
+        // Still, short of a repetition, for long enough — or never came back: the patient rests here now.
+        (this.state === State.Candidate && rest.stillFor(t, this.start) >= c.resettleS) ||
+        t - this.start > c.maxRepDurationS ||
+        fe.history.next - this.startSample >= fe.history.capacity
+      ) {
+        rest.settle(x);
+        e = 0;
+        this.state = State.Rest;
+        this.inT = t;
+        this.inE = 0;
+      }
+    }
+    this.prevT = t;
+    this.prevE = e;
+    this.updateProgress(t, e);
+    return event;
+  }
+
+  private begin(t: number, e: number): void {
+    const c = this.config;
+    this.state = State.Candidate;
+    this.start = Number.isNaN(this.inT) ? t : crossing(this.inT, this.inE, t, e, c.restBandDeg);
+    // The sample inside the band just before the crossing is part of the movement's record.
+    this.startSample = Math.max(this.frontEnd.history.oldest, this.frontEnd.history.next - 2);
+    this.restAtStart = this.frontEnd.rest.rest;
+    this.maxE = e;
+    this.riseLevel = e;
+    this.riseT = t;
+  }
+
+  /** Tolerance below the extreme that still counts as "the peak": noise-aware, at least 0.5°. */
+  private peakTolerance(): number {
+    return Math.max(0.5, 2.5 * this.frontEnd.rest.smoothedNoise);
+  }
+
+  private finish(end: number): RepEvent {
+    const c = this.config;
+    const h = this.frontEnd.history;
+    const first = Math.max(this.startSample, h.oldest);
+    const last = h.next - 1;
+    const base = this.restAtStart;
+    // Peak: mean over the samples within the peak tolerance of the extreme (the whole plateau when the patient
+    // pauses at the top; a few samples around a sharp turn).
+    const peakLevel = this.maxE - this.peakTolerance();
+    let n = 0,
+      sumT = 0,
+      sumE = 0,
+      sumF = 0,
+      sumA = 0,
+      sumR = 0;
+    for (let i = first; i <= last; i++) {
+      const s = h.slot(i);
+      const ei = h.x[s]! - base;
+      if (ei < peakLevel) continue;
+      n++;
+      sumT += h.t[s]!;
+      sumE += ei;
+      sumF += h.flexion[s]!;
+      sumA += h.abduction[s]!;
+      sumR += h.rotation[s]!;
+    }
+    const rom = sumE / n;
+    // Top of the movement: within 10 % of the excursion (or the noise tolerance) of the extreme.
+    const topLevel = this.maxE - Math.max(this.peakTolerance(), 0.1 * rom);
+    let reach = Number.NaN,
+      leave = Number.NaN;
+    for (let i = first; i <= last; i++) {
+      const s = h.slot(i);
+      if (h.x[s]! - base >= topLevel) {
+        if (Number.isNaN(reach)) reach = h.t[s]!;
+        leave = h.t[s]!;
+      }
+    }
+    // Judged on the averaged peak, not the single highest sample, which noise pushes up.
+    const partial = rom < c.partialDeg;
+    if (partial) this.partialCount++;
+    else this.count++;
+    const peak: HipAngles = { flexion: sumF / n, abduction: sumA / n, rotation: sumR / n };
+    return {
+      type: 'rep',
+      index: this.reported++,
+      start: this.start,
+      end,
+      duration: end - this.start,
+      peak,
+      peakTime: sumT / n,
+      rom,
+      romShare: rom / c.targetRomDeg,
+      concentricS: Math.max(0, reach - this.start),
+      topS: Math.max(0, leave - reach),
+      eccentricS: Math.max(0, end - leave),
+      restAngle: c.direction * base,
+      partial,
+      reportedAt: this.frontEnd.lastInputT,
+    };
+  }
+
+  private updateProgress(t: number, e: number): void {
+    const p = this.progress;
+    let phase: MovementPhase = 'rest';
+    if (this.state !== State.Rest) {
+      const topLevel = this.maxE - Math.max(this.peakTolerance(), 0.1 * this.maxE);
+      if (e < topLevel) phase = this.riseT === t || e >= this.riseLevel ? 'concentric' : 'eccentric';
+      else phase = t - this.riseT <= RISING_WINDOW_S ? 'concentric' : 'top';
+    }
+    if (phase !== p.phase || Number.isNaN(p.phaseSince)) {
+      p.phase = phase;
+      p.phaseSince = t;
+    }
+    p.t = t;
+    p.excursion = e;
+    p.share = e / this.config.targetRomDeg;
+    p.restAngle = this.config.direction * this.frontEnd.rest.rest;
+    p.count = this.count;
+    p.partialCount = this.partialCount;
+  }
+}
+
+/** Time at which a linear segment from (t0, e0) to (t1, e1) crosses `level` (clamped to the segment). */
+function crossing(t0: number, e0: number, t1: number, e1: number, level: number): number {
+  if (Number.isNaN(t0) || e1 === e0) return t1;
+  const f = (level - e0) / (e1 - e0);
+  return t0 + Math.min(1, Math.max(0, f)) * (t1 - t0);
+}
