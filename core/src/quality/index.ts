@@ -1,4 +1,3 @@
-export * from './fft.js';
 export * from './smoothness.js';
 export * from './pelvis.js';
 export * from './compensation.js';

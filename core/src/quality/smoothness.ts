@@ -11,7 +11,22 @@
  * where speeds come from differentiated joint angles. Parameters: the paper's defaults (fc 10 Hz, threshold 0.05,
  * four levels of zero padding).
  */
-import { fftInPlace, nextPowerOfTwo } from './fft.js';
+import FFT from 'fft.js';
+
+/** FFT plans by length: building the twiddle table costs more than one transform of a rep. */
+const plans = new Map<number, { fft: FFT; input: Float64Array; spectrum: Float64Array }>();
+
+function planFor(n: number): { fft: FFT; input: Float64Array; spectrum: Float64Array } {
+  let plan = plans.get(n);
+  if (!plan) {
+    const fft = new FFT(n);
+    plan = { fft, input: new Float64Array(n), spectrum: new Float64Array(2 * n) };
+    plans.set(n, plan);
+  }
+  return plan;
+}
+
+const nextPowerOfTwo = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
 export interface SparcOptions {
   /** Highest frequency considered, Hz. Default 10. */
@@ -38,23 +53,25 @@ export function sparc(
   const pad = options.padLevel ?? 4;
   if (length < 2 || !(sampleRateHz > 0)) return Number.NaN;
   const n = nextPowerOfTwo(length) * 2 ** pad;
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  for (let i = 0; i < length; i++) re[i] = speed[start + i]!;
-  fftInPlace(re, im);
+  const { fft, input, spectrum } = planFor(n);
+  input.fill(0);
+  for (let i = 0; i < length; i++) input[i] = speed[start + i]!;
+  // Interleaved [re, im]; realTransform fills bins 0…n/2, all the arc needs.
+  fft.realTransform(spectrum, input);
+  const magnitude = (k: number): number => Math.hypot(spectrum[2 * k]!, spectrum[2 * k + 1]!);
   const df = sampleRateHz / n;
   const bins = Math.min(n / 2, Math.floor(fc / df));
-  const dc = Math.hypot(re[0]!, im[0]!);
+  const dc = magnitude(0);
   if (!(dc > 0)) return Number.NaN;
   // Last bin (≤ fc) whose normalised magnitude reaches the threshold: the adaptive cut-off.
   let last = 0;
-  for (let k = 0; k <= bins; k++) if (Math.hypot(re[k]!, im[k]!) / dc >= threshold) last = k;
+  for (let k = 0; k <= bins; k++) if (magnitude(k) / dc >= threshold) last = k;
   if (last === 0) return 0;
   const band = last * df;
   let arc = 0;
   let prev = 1;
   for (let k = 1; k <= last; k++) {
-    const m = Math.hypot(re[k]!, im[k]!) / dc;
+    const m = magnitude(k) / dc;
     const dm = m - prev;
     const dfNorm = df / band;
     arc += Math.sqrt(dfNorm * dfNorm + dm * dm);
