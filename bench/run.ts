@@ -20,6 +20,14 @@ const BENCHMARKS: Benchmark[] = [
     },
   },
   {
+    name: 'angles',
+    summary: 'calibration + ISB hip angles over the simulated scenario matrix (IMU level), RMSE per plane',
+    async run() {
+      const { runAnglesBenchmark, formatAnglesReport } = await import('./angles.js');
+      return formatAnglesReport(runAnglesBenchmark());
+    },
+  },
+  {
     name: 'reps',
     summary: 'repetition and hold detection over a simulated scenario matrix (angle level)',
     async run() {

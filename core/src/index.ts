@@ -5,5 +5,7 @@ export * from './body/placement.js';
 export * from './recording/csv.js';
 export * from './wire/index.js';
 export * from './fusion/index.js';
+export * from './calibration/index.js';
+export * from './analysis/index.js';
 export * from './reps/index.js';
 export * from './quality/index.js';

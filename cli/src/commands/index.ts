@@ -12,3 +12,8 @@ registerCommand(
   'run the whole pipeline locally with simulated patients',
   async () => (await import('./start.js')).command,
 );
+registerCommand(
+  'analyze',
+  'recording → hip angles, repetitions and holds',
+  async () => (await import('./analyze.js')).command,
+);

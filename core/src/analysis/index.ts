@@ -1,0 +1,3 @@
+export * from './orientation-track.js';
+export * from './hip-angle-tracker.js';
+export * from './offline.js';
