@@ -1,31 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { formatRecordingCsv, parseAnglesCsv } from '@hipmon/core';
 import type { ExerciseId, Side } from '@hipmon/core';
 import { createMotionScript, recordMotion } from '@hipmon/simulator';
 import type { ExerciseMotionScript } from '@hipmon/simulator';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDirForTests } from '../test-support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hipmon-analyze-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForTests('analyze');
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function analyze(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink(),
-    stderr = new Sink();
-  const code = await main(['analyze', ...args], { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const analyze = (...args: string[]) => runCli('analyze', ...args);
 
 function record(name: string, exercise: ExerciseId, side: Side, options: { reps?: number; mag?: boolean } = {}) {
   const script = createMotionScript({ exercise, side, reps: options.reps ?? 5, seed: 3 });

@@ -5,7 +5,6 @@
  *   {"exercise":…,"count":N,"reps":[{"start","end","peak":{flexion,abduction,rotation},"rom","partial"}],"holds":[…]}
  * `--angles` writes `t,flexion,abduction,rotation` at the analysis rate (100 Hz).
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   computeRecordingAngles,
@@ -27,6 +26,7 @@ import type {
 } from '@hipmon/core';
 import type { Command, CommandIo } from '../command.js';
 import { CliError } from '../command.js';
+import { firstLine, readText, writeText } from '../files.js';
 
 const ANALYSIS_RATE_HZ = 100;
 
@@ -179,25 +179,4 @@ function roundAngles(r: AnglesRow): AnglesRow {
 /** Millisecond / thousandth-of-a-degree resolution: more than the measurement supports; keeps the JSON readable. */
 function roundForJson(_key: string, value: unknown): unknown {
   return typeof value === 'number' && Number.isFinite(value) ? Math.round(value * 1000) / 1000 : value;
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${path}: ${firstLine(err)}`);
-  }
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${firstLine(err)}`);
-  }
-}
-
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0]!;
 }

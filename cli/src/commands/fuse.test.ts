@@ -1,29 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { formatImuCsv } from '@hipmon/core';
 import type { ImuSample } from '@hipmon/core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDirForTests } from '../test-support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hipmon-fuse-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForTests('fuse');
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function fuse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink(),
-    stderr = new Sink();
-  const code = await main(['fuse', ...args], { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const fuse = (...args: string[]) => runCli('fuse', ...args);
 
 /** A sensor held still, tilted 30° about x (sensor → ENU), in a field of 20 µT north and 45 µT down. */
 const TILT = (30 * Math.PI) / 180;

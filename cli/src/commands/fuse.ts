@@ -4,11 +4,11 @@
  * 9D when the magnetometer columns are present, else 6D. The sample rate comes from the median time step;
  * gaps are bridged by the filter (gyroscope integrated over the actual step).
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fuseTimedSamples, parseImuCsv, RecordingCsvError } from '@hipmon/core';
 import type { Command, CommandIo } from '../command.js';
 import { CliError } from '../command.js';
+import { firstLine, readText, writeText } from '../files.js';
 
 const USAGE = `usage: hipmon fuse --in IMU.csv --out Q.csv
 
@@ -64,22 +64,6 @@ function parseOptions(args: string[]): { in?: string; out?: string; help?: boole
   }
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${path}: ${firstLine(err)}`);
-  }
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${firstLine(err)}`);
-  }
-}
-
 function parseSamples(path: string, text: string): ReturnType<typeof parseImuCsv>['samples'] {
   let samples: ReturnType<typeof parseImuCsv>['samples'];
   try {
@@ -105,8 +89,3 @@ const fmt = (x: number): string => {
   const s = x.toFixed(9);
   return s === '-0.000000000' ? '0.000000000' : s;
 };
-
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0]!;
-}

@@ -1,28 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { parseAnglesCsv, parseRecordingCsv } from '@hipmon/core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDirForTests } from '../test-support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hipmon-simulate-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForTests('simulate');
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink(),
-    stderr = new Sink();
-  const code = await main(['simulate', ...args], { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const simulate = (...args: string[]) => runCli('simulate', ...args);
 
 interface Truth {
   count: number;

@@ -9,7 +9,6 @@
  *   TRUTH.angles.csv       the true hip angles at the sample rate (or --truth-angles FILE)
  *
  */
-import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EXERCISE_IDS, formatAnglesCsv, formatRecordingCsvRow, getExercise, recordingCsvHeader } from '@hipmon/core';
 import type { ExerciseId, Side } from '@hipmon/core';
@@ -17,6 +16,7 @@ import { createMotionScript, createRecorder, ERROR_PRESETS } from '@hipmon/simul
 import type { ErrorPreset, ExerciseMotionScript, MotionOptions, Recorder, RecordOptions } from '@hipmon/simulator';
 import type { Command, CommandIo } from '../command.js';
 import { CliError } from '../command.js';
+import { firstLine, openForWriting, writeText } from '../files.js';
 
 const USAGE = `usage: hipmon simulate --exercise ID --side left|right --out REC.csv [--truth TRUTH.json] [options]
        hipmon simulate --patients N --mqtt mqtt://HOST:PORT [--speed X] [--loop] [--exercises ID,ID] [options]
@@ -141,22 +141,27 @@ function offlineRequest(v: Values): OfflineRequest {
     ...(hold !== undefined && kind === 'reps' && { peakHoldS: hold }),
   };
   if (Object.keys(tempo).length > 0) motion.tempo = tempo;
+  return {
+    motion,
+    record: sensorOptions(v, seed),
+    out: v.out,
+    truth: v.truth,
+    truthAngles: v['truth-angles'] ?? (v.truth === undefined ? undefined : anglesPathNextTo(v.truth)),
+  };
+}
+
+/** The sensor options both modes share: rate, error preset, 9D, misplacement, seed. */
+function sensorOptions(v: Values, seed: number | string): OfflineRequest['record'] {
   const noise = v.noise ?? 'typical';
   if (!(ERROR_PRESETS as readonly string[]).includes(noise)) {
     throw new CliError(`--noise must be one of ${ERROR_PRESETS.join(', ')}, got '${noise}'`, 2);
   }
   return {
-    motion,
-    record: {
-      rate: v.rate === undefined ? 100 : number('--rate', v.rate, 1, 2000),
-      noise: noise as ErrorPreset,
-      mag: v.mag ?? false,
-      misplacementDeg: v.misplace === undefined ? 0 : number('--misplace', v.misplace, 0, 45),
-      seed,
-    },
-    out: v.out,
-    truth: v.truth,
-    truthAngles: v['truth-angles'] ?? (v.truth === undefined ? undefined : anglesPathNextTo(v.truth)),
+    rate: v.rate === undefined ? 100 : number('--rate', v.rate, 1, 2000),
+    noise: noise as ErrorPreset,
+    mag: v.mag ?? false,
+    misplacementDeg: v.misplace === undefined ? 0 : number('--misplace', v.misplace, 0, 45),
+    seed,
   };
 }
 
@@ -172,11 +177,8 @@ async function runLive(v: Values, io: CommandIo): Promise<number> {
   const speedRaw = v.speed === undefined ? 1 : number('--speed', v.speed, 0, 1000);
   const exerciseList = v.exercises ?? v.exercise;
   const exercises = exerciseList === undefined ? undefined : exerciseList.split(',').map((id) => requireExercise(id));
-  const noise = v.noise ?? 'typical';
-  if (!(ERROR_PRESETS as readonly string[]).includes(noise)) {
-    throw new CliError(`--noise must be one of ${ERROR_PRESETS.join(', ')}, got '${noise}'`, 2);
-  }
   const seed = parseSeed(v.seed);
+  const record = sensorOptions(v, seed);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -196,13 +198,7 @@ async function runLive(v: Values, io: CommandIo): Promise<number> {
         ...(v.reps !== undefined && { reps: integer('--reps', v.reps, 1, 1000) }),
         seed,
       },
-      record: {
-        rate: v.rate === undefined ? 100 : number('--rate', v.rate, 1, 2000),
-        noise: noise as ErrorPreset,
-        mag: v.mag ?? false,
-        misplacementDeg: v.misplace === undefined ? 0 : number('--misplace', v.misplace, 0, 45),
-        seed,
-      },
+      record,
     });
     const sessions = reports.flatMap((r) => r.sessions);
     const summary = {
@@ -398,34 +394,7 @@ function anglesPathNextTo(truthPath: string): string {
   return /\.json$/i.test(truthPath) ? truthPath.replace(/\.json$/i, '.angles.csv') : `${truthPath}.angles.csv`;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Files
-
-async function openForWriting(path: string) {
-  try {
-    return await open(path, 'w');
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${firstLine(err)}`);
-  }
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  const file = await openForWriting(path);
-  try {
-    await file.write(text);
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${firstLine(err)}`);
-  } finally {
-    await file.close();
-  }
-}
-
 /** 10 significant digits: exact enough for every truth value, without float noise like 34.99999999999999. */
 function roundForJson(_key: string, value: unknown): unknown {
   return typeof value === 'number' && Number.isFinite(value) ? Number(value.toPrecision(10)) : value;
-}
-
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0]!;
 }
