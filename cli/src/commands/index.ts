@@ -17,3 +17,4 @@ registerCommand(
   'recording → hip angles, repetitions and holds',
   async () => (await import('./analyze.js')).command,
 );
+registerCommand('serve', 'run the processing service', async () => (await import('./serve.js')).command);

@@ -1,20 +1,35 @@
 /**
  * `hipmon start` (`npm start`): the whole pipeline on one machine with no external service. An embedded MQTT
- * broker, the processing service's ingest stage, and simulated patients doing their programmes in real time;
- * prints where to look and a status line every few seconds, until Ctrl-C.
+ * broker, the processing service with SQLite stores (metadata and series) in a data directory, and simulated
+ * patients — seeded in the metadata store with their plans, so targets and precautions apply — doing their
+ * programmes in real time; prints where to look and a status line every few seconds (live reps per patient), until
+ * Ctrl-C.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { startEmbeddedBroker, startFrameIngest } from '@hipmon/services';
-import type { EmbeddedBroker } from '@hipmon/services';
+import {
+  MetadataError,
+  openMetadataStore,
+  SqliteSeriesStore,
+  startEmbeddedBroker,
+  startProcessingService,
+} from '@hipmon/services';
+import type { EmbeddedBroker, MetadataStore } from '@hipmon/services';
 import type { Command } from '../command.js';
 import { CliError } from '../command.js';
 
-const USAGE = `usage: hipmon start [--port N] [--patients N] [--speed X]
+const USAGE = `usage: hipmon start [--port N] [--patients N] [--speed X] [--data-dir DIR]
 
 Runs the pipeline on this machine: embedded MQTT broker (port 1883, or a free one when taken), processing
-service, and N simulated patients (default 3) publishing their sensors in real time (--speed 10: ten times faster).
+service (SQLite stores in --data-dir, default a new temporary directory), and N simulated patients (default 3)
+publishing their sensors in real time (--speed 10: ten times faster).
 `;
+
+/** Programmes of the virtual clinic's first round (runVirtualClinic draws them with this seed). */
+const PROGRAMME_SEED = '1.0';
 
 export const command: Command = {
   name: 'start',
@@ -29,6 +44,7 @@ export const command: Command = {
           port: { type: 'string' },
           patients: { type: 'string' },
           speed: { type: 'string' },
+          'data-dir': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       }).values;
@@ -44,10 +60,30 @@ export const command: Command = {
     if (!Number.isInteger(patients) || patients < 0 || patients > 1000)
       throw new CliError('--patients must be 0…1000', 2);
     if (!(speed > 0 && speed <= 1000)) throw new CliError('--speed must be > 0 and ≤ 1000', 2);
+    const dataDir = resolve(values['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'hipmon-data-'))));
 
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    let metadata: MetadataStore;
+    try {
+      metadata = openMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
+    } catch (err) {
+      throw new CliError(`cannot open the data directory ${dataDir}: ${(err as Error).message}`);
+    }
+    const series = new SqliteSeriesStore({ path: join(dataDir, 'series.sqlite'), logger });
+    const live = await import('@hipmon/simulator/live');
+    seedPatients(metadata, patients, live);
     const broker = await startBroker(values.port === undefined ? undefined : Number(values.port));
-    const ingest = await startFrameIngest({ brokerUrl: broker.url, logger });
+    const repsByPatient = new Map<string, number>();
+    const service = await startProcessingService({
+      mqttUrl: broker.url,
+      series,
+      metadata,
+      logger,
+      clientId: 'hipmon-quickstart',
+      onOutput: (ref, output) => {
+        if (output.kind === 'rep') repsByPatient.set(ref.patientId, (repsByPatient.get(ref.patientId) ?? 0) + 1);
+      },
+    });
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
@@ -58,6 +94,7 @@ export const command: Command = {
         'hipmon is running',
         `  MQTT broker (embedded, MQTT 3.1.1): ${broker.url}`,
         `  live topics: mosquitto_sub -h 127.0.0.1 -p ${broker.port} -t 'hipmon/v1/#' -v`,
+        `  data (SQLite metadata + series): ${dataDir}`,
         `  simulated patients: ${patients}, ${speed}× real time`,
         '  Ctrl-C to stop',
         '',
@@ -65,21 +102,22 @@ export const command: Command = {
     );
     const started = performance.now();
     const status = setInterval(() => {
-      const totals = ingest.accounting.totals();
+      const c = service.counters;
       const elapsed = (performance.now() - started) / 1000;
-      const rejected = [...ingest.rejected.values()].reduce((a, b) => a + b, 0);
+      const rejected = Object.values(c.rejected).reduce((a, b) => a + b, 0);
+      const active = service.sessions().filter((s) => s.state !== 'ended').length;
+      const reps = [...repsByPatient].map(([patient, n]) => `${patient} ${n}`).join(', ');
       io.stdout.write(
-        `[${elapsed.toFixed(0)} s] streams ${ingest.accounting.keys().length}  frames ${totals.frames}  ` +
-          `samples ${totals.samples} (${(totals.samples / elapsed).toFixed(0)}/s)  duplicates ${totals.duplicates}  ` +
-          `missing ${totals.missing}  rejected ${rejected}\n`,
+        `[${elapsed.toFixed(0)} s] sessions ${c.sessionsOpened} (${active} live)  frames ${c.imuFrames}  ` +
+          `samples ${c.samples} (${(c.samples / elapsed).toFixed(0)}/s)  duplicates ${c.duplicates}  ` +
+          `missing ${c.missingFrames}  rejected ${rejected}  alerts ${c.published.alerts}  reps ${reps || '-'}\n`,
       );
     }, 5000);
 
     try {
-      const { runVirtualClinic } = await import('@hipmon/simulator/live');
       const clinic =
         patients > 0
-          ? runVirtualClinic({
+          ? live.runVirtualClinic({
               brokerUrl: broker.url,
               patients,
               speed,
@@ -93,13 +131,51 @@ export const command: Command = {
       clearInterval(status);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      await ingest.close();
+      await service.stop();
       await broker.close();
+      await series.close();
+      metadata.close();
     }
     io.stdout.write('stopped\n');
     return 0;
   },
 };
+
+/**
+ * The virtual patients as patients of the metadata store, each with a plan prescribing the programme they will do
+ * (reps and ROM of its first round); every third one had a posterior-approach hip replacement: hip flexion ≤ 90°.
+ */
+function seedPatients(metadata: MetadataStore, patients: number, live: typeof import('@hipmon/simulator/live')): void {
+  const admin =
+    metadata.findUserByLogin('quickstart') ??
+    metadata.createUser({ role: 'admin', login: 'quickstart', displayName: 'Quick start' });
+  for (let i = 0; i < patients; i++) {
+    const id = live.virtualPatientId(i);
+    if (metadata.getPatient(id)) continue;
+    const programme = live.patientProgramme(i, { seed: PROGRAMME_SEED });
+    const posterior = i % 3 === 2;
+    metadata.createPatient({
+      id,
+      displayName: `Virtual patient ${i + 1}`,
+      treatedSide: programme[0]!.side,
+      surgeryType: posterior ? 'tha_posterior' : 'tha_anterior',
+    });
+    const items = programme.map((m) => ({ exercise: m.exercise, sets: 1, reps: m.reps ?? 10, targetRomDeg: m.romDeg }));
+    const plan = { patientId: id, authorId: admin.id, sessionsPerWeek: 7 };
+    const precautions = posterior ? { limits: { flexion: { max: 90 } } } : undefined;
+    try {
+      metadata.createPlanVersion({ ...plan, items, ...(precautions && { precautions }) });
+    } catch (err) {
+      // A target the precautions forbid: prescribe without targets (the catalogue's apply).
+      if (!(err instanceof MetadataError)) throw err;
+      metadata.createPlanVersion({
+        ...plan,
+        items: items.map(({ targetRomDeg: _t, ...item }) => item),
+        ...(precautions && { precautions }),
+      });
+    }
+  }
+}
 
 async function startBroker(port: number | undefined): Promise<EmbeddedBroker> {
   if (port !== undefined) {

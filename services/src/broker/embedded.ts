@@ -16,7 +16,8 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(options: { port?: number; host?: string } = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const aedes = await Aedes.createBroker();
-  const server: Server = createServer(aedes.handle);
+  // noDelay: small packets (PUBACKs, frames) leave at once instead of waiting for Nagle's algorithm.
+  const server: Server = createServer({ noDelay: true }, aedes.handle);
   server.listen(options.port ?? 0, host);
   try {
     await once(server, 'listening');
