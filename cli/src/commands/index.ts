@@ -18,3 +18,4 @@ registerCommand(
   async () => (await import('./analyze.js')).command,
 );
 registerCommand('serve', 'run the processing service', async () => (await import('./serve.js')).command);
+registerCommand('dashboard', 'run the therapist dashboard', async () => (await import('./dashboard.js')).command);

@@ -3,8 +3,10 @@
  * broker, the processing service with SQLite stores (metadata and series) in a data directory, and simulated
  * patients — seeded in the metadata store with their plans, so targets and precautions apply — doing their
  * programmes in real time; prints where to look and a status line every few seconds (live reps per patient), until
- * Ctrl-C.
+ * Ctrl-C. The therapist dashboard runs on localhost too, with a demo therapist to whom the simulated patients are
+ * assigned (its login and password are printed).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,12 +23,17 @@ import type { EmbeddedBroker, MetadataStore } from '@hipmon/services';
 import type { Command } from '../command.js';
 import { CliError } from '../command.js';
 
-const USAGE = `usage: hipmon start [--port N] [--patients N] [--speed X] [--data-dir DIR]
+const USAGE = `usage: hipmon start [--port N] [--http-port N] [--patients N] [--speed X] [--data-dir DIR]
 
 Runs the pipeline on this machine: embedded MQTT broker (port 1883, or a free one when taken), processing
-service (SQLite stores in --data-dir, default a new temporary directory), and N simulated patients (default 3)
-publishing their sensors in real time (--speed 10: ten times faster).
+service (SQLite stores in --data-dir, default a new temporary directory), the dashboard on http://127.0.0.1
+(--http-port, default 8080, or a free one when taken), and N simulated patients (default 3) publishing their
+sensors in real time (--speed 10: ten times faster).
 `;
+
+/** The quick start's demo login (localhost only; printed at start). */
+const DEMO_LOGIN = 'demo';
+const DEMO_PASSWORD = 'hipmon-demo';
 
 /** Programmes of the virtual clinic's first round (runVirtualClinic draws them with this seed). */
 const PROGRAMME_SEED = '1.0';
@@ -42,6 +49,7 @@ export const command: Command = {
         strict: true,
         options: {
           port: { type: 'string' },
+          'http-port': { type: 'string' },
           patients: { type: 'string' },
           speed: { type: 'string' },
           'data-dir': { type: 'string' },
@@ -60,6 +68,10 @@ export const command: Command = {
     if (!Number.isInteger(patients) || patients < 0 || patients > 1000)
       throw new CliError('--patients must be 0…1000', 2);
     if (!(speed > 0 && speed <= 1000)) throw new CliError('--speed must be > 0 and ≤ 1000', 2);
+    const httpPort = values['http-port'] === undefined ? undefined : Number(values['http-port']);
+    if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort >= 0 && httpPort <= 65535)) {
+      throw new CliError('--http-port must be 0…65535', 2);
+    }
     const dataDir = resolve(values['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'hipmon-data-'))));
 
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -84,6 +96,25 @@ export const command: Command = {
         if (output.kind === 'rep') repsByPatient.set(ref.patientId, (repsByPatient.get(ref.patientId) ?? 0) + 1);
       },
     });
+    const dashboardModule = await import('@hipmon/dashboard');
+    await seedDemoTherapist(metadata, patients, live, dashboardModule.hashPassword);
+    let dashboard: Awaited<ReturnType<typeof dashboardModule.runDashboard>>;
+    try {
+      dashboard = await startDashboard(dashboardModule, httpPort, {
+        metadata,
+        series,
+        mqttUrl: broker.url,
+        sessionSecret: randomBytes(32).toString('base64url'),
+        secureCookies: false,
+        publishPlan: async (patientId) => service.publishPlan(patientId),
+      });
+    } catch (err) {
+      await service.stop();
+      await broker.close();
+      await series.close();
+      metadata.close();
+      throw new CliError(`cannot start the dashboard: ${(err as Error).message}`);
+    }
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
@@ -95,6 +126,7 @@ export const command: Command = {
         `  MQTT broker (embedded, MQTT 3.1.1): ${broker.url}`,
         `  live topics: mosquitto_sub -h 127.0.0.1 -p ${broker.port} -t 'hipmon/v1/#' -v`,
         `  data (SQLite metadata + series): ${dataDir}`,
+        `  dashboard: ${dashboard.url}  (login ${DEMO_LOGIN} / ${DEMO_PASSWORD}; API docs ${dashboard.url}/docs)`,
         `  simulated patients: ${patients}, ${speed}× real time`,
         '  Ctrl-C to stop',
         '',
@@ -131,7 +163,9 @@ export const command: Command = {
       clearInterval(status);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      // The service stops first, as before the dashboard existed: its shutdown timing decides which sessions end.
       await service.stop();
+      await dashboard.close();
       await broker.close();
       await series.close();
       metadata.close();
@@ -187,5 +221,40 @@ async function startBroker(port: number | undefined): Promise<EmbeddedBroker> {
   } catch (err) {
     if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
     return startEmbeddedBroker({ port: 0 });
+  }
+}
+
+/** A therapist for the demo, with every simulated patient assigned (so the dashboard shows them). */
+async function seedDemoTherapist(
+  metadata: MetadataStore,
+  patients: number,
+  live: typeof import('@hipmon/simulator/live'),
+  hashPassword: (password: string) => Promise<string>,
+): Promise<void> {
+  const therapist =
+    metadata.findUserByLogin(DEMO_LOGIN) ??
+    metadata.createUser({
+      role: 'therapist',
+      login: DEMO_LOGIN,
+      displayName: 'Demo therapist',
+      passwordHash: await hashPassword(DEMO_PASSWORD),
+    });
+  for (let i = 0; i < patients; i++) metadata.assignTherapist(therapist.id, live.virtualPatientId(i));
+}
+
+type DashboardModule = typeof import('@hipmon/dashboard');
+
+async function startDashboard(
+  module: DashboardModule,
+  port: number | undefined,
+  options: Omit<Parameters<DashboardModule['runDashboard']>[0], 'host' | 'port'>,
+) {
+  const host = '127.0.0.1';
+  if (port !== undefined) return module.runDashboard({ ...options, host, port });
+  try {
+    return await module.runDashboard({ ...options, host, port: 8080 });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    return module.runDashboard({ ...options, host, port: 0 });
   }
 }

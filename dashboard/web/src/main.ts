@@ -1,0 +1,302 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard's single page: hash routes #/login, #/patients, #/patients/<id>. Plain TypeScript and the DOM: four
+ * views do not need a framework, and this keeps the bundle small and the CSP strict (no inline code).
+ */
+import { api, ApiError, login } from './api.js';
+import { fmt, h, when } from './dom.js';
+import { LiveChart } from './live-chart.js';
+
+interface Patient {
+  id: string;
+  displayName: string;
+  treatedSide: string;
+  surgeryType: string;
+}
+interface PatientEntry {
+  patient: Patient;
+  lastSession: { id: string; startedAt: number; state: string } | null;
+  adherence: { sessionsDone: number; sessionsPrescribed: number; repRatio: number | null };
+  openAlerts: number;
+  gateway: { online: boolean };
+}
+interface PlanItem {
+  exercise: string;
+  sets: number;
+  reps: number;
+  targetRomDeg: number | null;
+}
+interface SessionReport {
+  session: { id: string; startedAt: number; endedAt: number | null; state: string; planVersion: number | null };
+  durationS: number | null;
+  totals: { repsDone: number; repsPrescribed: number; partialReps: number };
+  alertsCount: number;
+  exercises: { exercise: string; peakRomDeg: Record<string, number | null> }[];
+}
+
+const app = document.getElementById('app')!;
+const who = document.getElementById('who')!;
+let cleanup: (() => void) | null = null;
+
+async function route(): Promise<void> {
+  cleanup?.();
+  cleanup = null;
+  const hash = location.hash || '#/patients';
+  try {
+    if (hash === '#/login') return showLogin();
+    const me = await api<{ displayName: string; role: string }>('GET', '/api/me');
+    who.replaceChildren(h('span', {}, `${me.displayName} (${me.role}) `), logoutButton());
+    const m = /^#\/patients\/([A-Za-z0-9_-]{1,64})$/.exec(hash);
+    if (m) return await showPatient(m[1]!);
+    return await showPatients();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      location.hash = '#/login';
+      return;
+    }
+    app.replaceChildren(h('p', { class: 'error' }, (err as Error).message));
+  }
+}
+
+function logoutButton() {
+  const b = h('button', { type: 'button' }, 'Log out');
+  b.addEventListener('click', async () => {
+    await api('POST', '/api/logout');
+    location.hash = '#/login';
+  });
+  return b;
+}
+
+function showLogin(): void {
+  who.replaceChildren();
+  const user = h('input', { name: 'login', autocomplete: 'username', required: '', 'aria-label': 'Login' });
+  const pass = h('input', {
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: '',
+    'aria-label': 'Password',
+  });
+  const message = h('p', { class: 'error', role: 'alert' });
+  const form = h(
+    'form',
+    { class: 'login card' },
+    h('h1', {}, 'Log in'),
+    user,
+    pass,
+    h('button', { type: 'submit' }, 'Log in'),
+    message,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await login(user.value, pass.value);
+      location.hash = '#/patients';
+    } catch (err) {
+      message.textContent =
+        err instanceof ApiError && err.status === 429 ? 'Too many attempts, wait a minute' : (err as Error).message;
+    }
+  });
+  app.replaceChildren(form);
+  user.focus();
+}
+
+async function showPatients(): Promise<void> {
+  const list = await api<PatientEntry[]>('GET', '/api/patients');
+  const rows = list.map((e) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `#/patients/${e.patient.id}` }, e.patient.displayName)),
+      h('td', { class: e.gateway.online ? 'online' : 'offline' }, e.gateway.online ? 'online' : 'offline'),
+      h('td', {}, e.lastSession ? `${when(e.lastSession.startedAt)} (${e.lastSession.state})` : '–'),
+      h(
+        'td',
+        {},
+        `${e.adherence.sessionsDone}/${e.adherence.sessionsPrescribed} sessions` +
+          (e.adherence.repRatio === null ? '' : `, ${Math.round(e.adherence.repRatio * 100)} % reps`),
+      ),
+      h('td', {}, e.openAlerts),
+    ),
+  );
+  app.replaceChildren(
+    h(
+      'section',
+      { class: 'card' },
+      h('h1', {}, 'Patients'),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['patient', 'gateway', 'last session', 'adherence this week', 'open alerts'].map((t) => h('th', {}, t)),
+          ),
+        ),
+        h('tbody', {}, ...rows),
+      ),
+    ),
+  );
+}
+
+async function showPatient(patientId: string): Promise<void> {
+  const detail = await api<{ patient: Patient; plan: { items: PlanItem[] } | null; gateway: { online: boolean } }>(
+    'GET',
+    `/api/patients/${patientId}`,
+  );
+  const targets = new Map((detail.plan?.items ?? []).map((i) => [i.exercise, i]));
+  const gateway = h(
+    'span',
+    { class: detail.gateway.online ? 'online' : 'offline' },
+    detail.gateway.online ? 'online' : 'offline',
+  );
+  const state = h('span', { 'data-testid': 'session-state' }, '–');
+  const repCount = h('span', { class: 'big', 'data-testid': 'session-reps' }, '0');
+  const setInfo = h('span', {}, '–');
+  const targetRom = h('span', { 'data-testid': 'target-rom' }, '–');
+  const lastRom = h('span', { 'data-testid': 'last-rom' }, '–');
+  const bestRom = h('span', {}, '–');
+  const alerts = h('ul', { 'data-testid': 'live-alerts' });
+  const chartBox = h('div', { class: 'chart' });
+  const history = h('tbody');
+
+  app.replaceChildren(
+    h('h1', {}, detail.patient.displayName),
+    h('p', {}, `${detail.patient.treatedSide} hip · ${detail.patient.surgeryType} · gateway `, gateway),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Live session'),
+      h(
+        'div',
+        { class: 'grid' },
+        h('div', {}, h('div', {}, 'repetitions this session'), repCount),
+        h('div', {}, h('div', {}, 'state'), state, h('div', {}, setInfo)),
+        h('div', {}, h('div', {}, 'target ROM °'), targetRom),
+        h('div', {}, h('div', {}, 'last rep ROM °'), lastRom, h('div', {}, 'best '), bestRom),
+      ),
+      chartBox,
+      h('h3', {}, 'Alerts'),
+      alerts,
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Session history'),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['started', 'duration', 'state', 'reps', 'partial', 'alerts', 'plan', 'exports'].map((t) =>
+              h('th', {}, t),
+            ),
+          ),
+        ),
+        history,
+      ),
+    ),
+  );
+
+  const loadHistory = async () => {
+    const sessions = await api<SessionReport[]>('GET', `/api/patients/${patientId}/sessions?limit=20`);
+    const base = (s: SessionReport) => `/api/patients/${patientId}/sessions/${s.session.id}`;
+    history.replaceChildren(
+      ...sessions.map((s) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, when(s.session.startedAt)),
+          h('td', {}, s.durationS === null ? '–' : `${fmt(s.durationS / 60)} min`),
+          h('td', {}, s.session.state),
+          h('td', {}, `${s.totals.repsDone}/${s.totals.repsPrescribed}`),
+          h('td', {}, s.totals.partialReps),
+          h('td', {}, s.alertsCount),
+          h('td', {}, s.session.planVersion ?? '–'),
+          h(
+            'td',
+            {},
+            h('a', { href: `${base(s)}/export.csv` }, 'CSV'),
+            ' · ',
+            h('a', { href: `${base(s)}/report.html`, target: '_blank', rel: 'noopener' }, 'report'),
+            ' · ',
+            h('a', { href: `${base(s)}/fhir` }, 'FHIR'),
+          ),
+        ),
+      ),
+    );
+  };
+  await loadHistory();
+
+  const chart = new LiveChart(chartBox);
+  let sessionId: string | null = null;
+  const seenReps = new Set<string>();
+  let best = 0;
+  const resetSession = (id: string) => {
+    sessionId = id;
+    seenReps.clear();
+    best = 0;
+    repCount.textContent = '0';
+    lastRom.textContent = bestRom.textContent = '–';
+    chart.clear();
+  };
+
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`);
+  socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'subscribe', patientId })));
+  socket.addEventListener('message', (event) => {
+    const msg = JSON.parse(String(event.data)) as {
+      type: string;
+      sessionId?: string;
+      payload: Record<string, unknown> | null;
+    };
+    if (msg.type === 'gateway' && msg.payload) {
+      const online = msg.payload.state === 'online';
+      gateway.textContent = online ? 'online' : 'offline';
+      gateway.className = online ? 'online' : 'offline';
+      return;
+    }
+    if (!msg.sessionId || !msg.payload) return;
+    if (msg.sessionId !== sessionId) {
+      // Only a session that is running takes over the view; an ended one's retained state is history.
+      if (msg.type === 'state' && (msg.payload as { state: string }).state === 'ended') return;
+      resetSession(msg.sessionId);
+    }
+    const p = msg.payload as Record<string, unknown>;
+    if (msg.type === 'angles') {
+      chart.push(p.t as number, p.flexion as number, p.abduction as number, p.rotation as number);
+    } else if (msg.type === 'reps') {
+      const key = `${p.exercise}/${p.set}/${p.rep}`;
+      if (seenReps.has(key)) return;
+      seenReps.add(key);
+      repCount.textContent = String(seenReps.size);
+      const rom = p.rom as number;
+      best = Math.max(best, rom);
+      lastRom.textContent = fmt(rom);
+      bestRom.textContent = fmt(best);
+      targetRom.textContent = fmt(targets.get(p.exercise as string)?.targetRomDeg);
+    } else if (msg.type === 'state') {
+      state.textContent = String(p.state);
+      if (p.exercise) {
+        setInfo.textContent = `${p.exercise}, set ${p.set ?? '–'}: ${p.reps ?? 0}/${p.targetReps ?? '–'}`;
+        targetRom.textContent = fmt(targets.get(p.exercise as string)?.targetRomDeg);
+      }
+      if (p.state === 'ended') void loadHistory();
+    } else if (msg.type === 'alerts') {
+      alerts.prepend(h('li', { class: `alert-${p.level}` }, `${p.level}: ${p.message}`));
+    }
+  });
+  cleanup = () => {
+    socket.close();
+    chart.destroy();
+  };
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();
