@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{core,simulator,gateway,services,dashboard,cli}/src/**/*.test.ts'],
+          // Property tests with thousands of cases: a bound against hangs, not a speed requirement.
+          testTimeout: 30_000,
         },
       },
       {
