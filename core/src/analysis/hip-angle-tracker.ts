@@ -18,9 +18,9 @@
  * as neither runs more than maxGapS ahead).
  */
 import type { OrientationFilterTuning } from '../fusion/options.js';
-import { hipAnglesFromRotationInto } from '../joint/hip-angles.js';
+import { hipAnglesFromRotationToArray } from '../joint/hip-angles.js';
 import type { HipAngles, Side } from '../joint/hip-angles.js';
-import { quatConjugateInto, quatMultiplyInto, RAD } from '../math/quat.js';
+import { quatConjugateInto, quatMultiplyF64Into, RAD } from '../math/quat.js';
 import type { NumArray, Quat } from '../math/quat.js';
 import type { ExerciseId } from '../exercises/catalogue.js';
 import type { SensorRole } from '../wire/types.js';
@@ -137,6 +137,11 @@ export class HipAngleTracker {
   /** Pelvis sensor orientation at the calibration instant, and (pelvis segment then)* under the current alignment. */
   private readonly pelvisAtCalibration = new Float64Array(4);
   private readonly pelvisReference = new Float64Array(4);
+  /**
+   * 9D: the magnetometers serve the static calibration only (the relative heading of the two filters); the stored
+   * orientations are magnetometer-free, so once the calibration is final (or failed) their samples are not fused.
+   */
+  private fuseMag: boolean;
   private firstSampleT = Infinity;
   private nextFrame = -Infinity;
   private lastAnchoredRest = NaN;
@@ -157,7 +162,7 @@ export class HipAngleTracker {
   private readonly qThigh = new Float64Array(4);
   private readonly qRel = new Float64Array(4);
   private readonly qTmp = new Float64Array(4);
-  private readonly pelvisAngles: HipAngles = { flexion: 0, abduction: 0, rotation: 0 };
+  private readonly anglesScratch = new Float64Array(3);
 
   constructor(options: HipAngleTrackerOptions) {
     if (options.side !== 'left' && options.side !== 'right') {
@@ -172,6 +177,7 @@ export class HipAngleTracker {
     if (!(this.analysisRate > 0 && Number.isFinite(this.analysisRate))) {
       throw new RangeError(`analysisRate must be > 0 Hz, got ${options.analysisRate}`);
     }
+    this.fuseMag = this.mode === '9d';
     this.maxGapS = options.maxGapS ?? 0.1;
     this.calibration = { ...DEFAULT_CALIBRATION, ...options.calibration };
     this.thighRole = this.side === 'left' ? 'thigh_left' : 'thigh_right';
@@ -242,7 +248,7 @@ export class HipAngleTracker {
       this.ignored++;
       return 0;
     }
-    if (!track.push(t, gyr, acc, this.mode === '9d' ? mag : undefined)) return 0;
+    if (!track.push(t, gyr, acc, this.fuseMag ? mag : undefined)) return 0;
     if (t < this.firstSampleT) this.firstSampleT = t;
     return this.emitReady();
   }
@@ -268,8 +274,8 @@ export class HipAngleTracker {
   private emitReady(): number {
     const p = this.pelvis,
       th = this.thigh;
-    const lp = p.latestTime,
-      lt = th.latestTime;
+    const lp = p.newestTime,
+      lt = th.newestTime;
     if (lp === -Infinity || lt === -Infinity) return 0;
     const period = 1 / this.analysisRate;
     if (this.nextFrame === -Infinity) {
@@ -316,14 +322,19 @@ export class HipAngleTracker {
     const f = this.frame;
     f.t = t;
     this.solver.hipRotationInto(this.qRel, this.qPelvis, this.qThigh);
-    hipAnglesFromRotationInto(f, this.qRel, this.side);
+    const a = this.anglesScratch;
+    hipAnglesFromRotationToArray(a, this.qRel, this.side);
+    f.flexion = a[0]!;
+    f.abduction = a[1]!;
+    f.rotation = a[2]!;
     // Pelvis relative to its calibration pose, decomposed like the hip (Z tilt, X obliquity, Y rotation).
     this.solver.pelvisSegmentInto(this.qTmp, this.qPelvis);
-    quatMultiplyInto(this.qTmp, this.pelvisReference, this.qTmp);
-    hipAnglesFromRotationInto(this.pelvisAngles, this.qTmp, this.side);
-    f.pelvis.tilt = -this.pelvisAngles.flexion + 0;
-    f.pelvis.obliquity = this.pelvisAngles.abduction;
-    f.pelvis.rotation = this.pelvisAngles.rotation;
+    quatMultiplyF64Into(this.qTmp, this.pelvisReference, this.qTmp);
+    hipAnglesFromRotationToArray(a, this.qTmp, this.side);
+    const pelvis = f.pelvis;
+    pelvis.tilt = -a[0]! + 0;
+    pelvis.obliquity = a[1]!;
+    pelvis.rotation = a[2]!;
     f.gap = gap;
     f.refined = functional?.refined ?? false;
     this.frames++;
@@ -345,7 +356,10 @@ export class HipAngleTracker {
     const s = this.status_;
     if (s.state === 'calibrated') {
       if (still && windowStart === s.window[0]) this.calibrateAt(t);
-      else this.status_ = { ...s, final: true };
+      else {
+        this.status_ = { ...s, final: true };
+        this.fuseMag = false;
+      }
       return;
     }
     if (still && windowStart <= deadline) {
@@ -378,7 +392,9 @@ export class HipAngleTracker {
 
   /** Once per still period of both sensors (after REST_ANCHOR_S of it): rest anchoring (functional.ts). */
   private anchorIfResting(t: number): void {
-    const start = Math.max(this.pelvis.stillSinceAt(t), this.thigh.stillSinceAt(t));
+    this.pelvis.findStillSince(t);
+    this.thigh.findStillSince(t);
+    const start = Math.max(this.pelvis.stillSince, this.thigh.stillSince);
     if (!(t - start >= REST_ANCHOR_S) || start === this.lastAnchoredRest) return;
     this.lastAnchoredRest = start;
     this.functional!.anchorAtRest(this.qPelvis, this.qThigh);
@@ -386,6 +402,7 @@ export class HipAngleTracker {
 
   private fail(reason: CalibrationFailure, message: string): void {
     this.status_ = { state: 'failed', reason, message };
+    this.fuseMag = false;
   }
 
   private calibrateAt(t: number): void {

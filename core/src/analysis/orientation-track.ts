@@ -1,6 +1,6 @@
 /**
  * One sensor's stream → orientation over time: sample-rate estimation, the orientation filter, gap bridging and a
- * short history of timed magnetometer-free orientations (see removeHeadingOffset) that can be read at any instant
+ * short history of timed magnetometer-free orientations (see headingOffset) that can be read at any instant
  * in between (slerp).
  *
  * Timing: stamps carry jitter and sensors drop packets, so the filter integrates whole sample periods: the number
@@ -18,7 +18,7 @@
 import { createOrientationFilter } from '../fusion/orientationFilter.js';
 import type { OrientationFilter } from '../fusion/orientationFilter.js';
 import type { OrientationFilterTuning } from '../fusion/options.js';
-import { quatMultiplyInto, quatSlerpInto } from '../math/quat.js';
+import { quatMultiplyF64Into, quatSlerpInto } from '../math/quat.js';
 import type { NumArray } from '../math/quat.js';
 import { StillnessDetector } from '../calibration/stillness.js';
 import type { StillnessOptions } from '../calibration/stillness.js';
@@ -96,6 +96,11 @@ export class OrientationTrack {
     return this.filter;
   }
 
+  /** Stamp of the newest orientation (−Infinity before the first): latestTime as a field, read on every sample. */
+  newestTime = -Infinity;
+  /** Result of the latest findStillSince. */
+  stillSince = Number.NaN;
+
   /** Stamp of the newest orientation (−Infinity before the first). */
   get latestTime(): number {
     return this.size === 0 ? -Infinity : this.times[(this.head + this.size - 1) % this.capacity]!;
@@ -120,7 +125,8 @@ export class OrientationTrack {
     this.stillness.update(t, gyr, acc);
     const runStart = this.stillness.runStart;
     if (this.filter) {
-      this.fuse(t, gyr, acc, mag, runStart);
+      this.fuseRunStart = runStart;
+      this.fuse(t, gyr, acc, mag);
       return true;
     }
     this.lastT = t;
@@ -152,16 +158,16 @@ export class OrientationTrack {
     this.filter = createOrientationFilter({ mode: this.options.mode, sampleRate: this.rate, ...this.options.tuning });
     const held = this.probe.splice(0);
     this.lastT = -Infinity;
-    for (const s of held) this.fuse(s.t, s.gyr, s.acc, s.mag, s.runStart);
+    for (const s of held) {
+      this.fuseRunStart = s.runStart;
+      this.fuse(s.t, s.gyr, s.acc, s.mag);
+    }
   }
 
-  private fuse(
-    t: number,
-    gyr: Readonly<NumArray>,
-    acc: Readonly<NumArray>,
-    mag: Readonly<NumArray> | undefined,
-    runStart: number,
-  ): void {
+  /** Still-run start of the sample being fused (a field, not an argument: doubles passed in calls are boxed). */
+  private fuseRunStart = Number.NaN;
+
+  private fuse(t: number, gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag: Readonly<NumArray> | undefined): void {
     if (this.lastT > -Infinity && t - this.lastT > this.maxBridgeS) this.restartFilter();
     const filter = this.filter!;
     let dt = 1 / this.rate;
@@ -184,15 +190,16 @@ export class OrientationTrack {
     this.fused++;
     const slot = this.size < this.capacity ? (this.head + this.size++) % this.capacity : this.advanceHead();
     this.times[slot] = t;
-    this.runStarts[slot] = runStart;
+    this.runStarts[slot] = this.fuseRunStart;
+    this.newestTime = t;
     const o = 4 * slot;
-    filter.quaternionInto(this.quats, o);
-    if (this.options.mode === '9d') this.removeHeadingOffset(o, filter.headingOffset());
+    // Stored magnetometer-free in both modes (see headingOffset).
+    filter.quaternion6dInto(this.quats, o);
     if (this.realignAfterRestart) this.realign(o);
     if (this.restarts > 0) {
       const c = this.scratch;
       for (let k = 0; k < 4; k++) c[k] = this.quats[o + k]!;
-      quatMultiplyInto(c, this.earthCorrection, c);
+      quatMultiplyF64Into(c, this.earthCorrection, c);
       for (let k = 0; k < 4; k++) this.quats[o + k] = c[k]!;
     }
   }
@@ -233,27 +240,13 @@ export class OrientationTrack {
   }
 
   /**
-   * The stored orientations are magnetometer-free (6D) in both modes: q6d = Rz(−δ) ⊗ q9d. Hard-iron residuals of
-   * consumer sensors tilt each magnetometer heading by several degrees, differently for every sensor orientation,
-   * which is worse for a joint angle than the gyroscope's slow drift; in 9D the magnetometers still provide the
-   * relative heading of the two filters at calibration (`headingOffset`).
+   * 9D: heading (rad) of the filter's magnetometer-free earth frame relative to magnetic ENU (0 in 6D).
+   *
+   * The stored orientations are magnetometer-free (6D) in both modes: the filter's q6d = Rz(−δ) ⊗ q9d. Hard-iron
+   * residuals of consumer sensors tilt each magnetometer heading by several degrees, differently for every sensor
+   * orientation, which is worse for a joint angle than the gyroscope's slow drift; in 9D the magnetometers still
+   * provide the relative heading of the two filters at calibration (this offset).
    */
-  private removeHeadingOffset(o: number, delta: number): void {
-    const c = Math.cos(delta / 2),
-      s = Math.sin(delta / 2);
-    const q = this.quats;
-    const w = q[o]!,
-      x = q[o + 1]!,
-      y = q[o + 2]!,
-      z = q[o + 3]!;
-    // (c, 0, 0, −s) ⊗ (w, x, y, z)
-    q[o] = c * w + s * z;
-    q[o + 1] = c * x + s * y;
-    q[o + 2] = c * y - s * x;
-    q[o + 3] = c * z - s * w;
-  }
-
-  /** 9D: heading (rad) of the filter's magnetometer-free earth frame relative to magnetic ENU (0 in 6D). */
   get headingOffset(): number {
     return this.filter && this.options.mode === '9d' ? this.filter.headingOffset() : 0;
   }
@@ -301,12 +294,21 @@ export class OrientationTrack {
    * the answer does not depend on how far this sensor's stream is ahead of the other's. NaN: moving (or unknown).
    */
   stillSinceAt(t: number): number {
-    if (this.size === 0) return NaN;
+    this.findStillSince(t);
+    return this.stillSince;
+  }
+
+  /** stillSinceAt(t) into the field stillSince (no boxed return on the per-frame path). */
+  findStillSince(t: number): void {
+    if (this.size === 0) {
+      this.stillSince = NaN;
+      return;
+    }
     const cap = this.capacity;
     let i = this.size - 1;
     while (i > 0 && this.times[(this.head + i) % cap]! > t) i--;
     const slot = (this.head + i) % cap;
-    return this.times[slot]! <= t ? this.runStarts[slot]! : NaN;
+    this.stillSince = this.times[slot]! <= t ? this.runStarts[slot]! : NaN;
   }
 
   /** Forgets orientations no longer needed to interpolate at times ≥ t (keeps the last one at or before t). */

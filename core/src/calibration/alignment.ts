@@ -12,7 +12,7 @@
  * (s2s = sensor → segment, as in body/placement.ts.) In 9D both earth frames are magnetic ENU and the offset only
  * absorbs the small heading disagreement between the two magnetometers.
  */
-import { quatConjugate, quatFromAxisAngle, quatMultiply, quatMultiplyInto } from '../math/quat.js';
+import { quatConjugate, quatFromAxisAngle, quatMultiply, quatMultiplyF64Into } from '../math/quat.js';
 import type { NumArray, Quat } from '../math/quat.js';
 
 export interface SegmentAlignment {
@@ -58,6 +58,7 @@ export class HipRotationSolver {
   private readonly heading = new Float64Array(4);
   private readonly a = new Float64Array(4);
   private readonly b = new Float64Array(4);
+  private readonly c = new Float64Array(4);
   private headingOffset = 0;
 
   constructor(alignment?: Readonly<SegmentAlignment>) {
@@ -105,7 +106,7 @@ export class HipRotationSolver {
     c[1] = -qPelvis[1]!;
     c[2] = -qPelvis[2]!;
     c[3] = -qPelvis[3]!;
-    quatMultiplyInto(c, this.pelvisS2S, c);
+    quatMultiplyF64Into(c, this.pelvisS2S, c);
     out[0] = c[0]!;
     out[1] = -c[1]!;
     out[2] = -c[2]!;
@@ -114,8 +115,23 @@ export class HipRotationSolver {
 
   /** Thigh segment → the pelvis filter's earth frame for the thigh sensor orientation qThigh. */
   thighSegmentInto(out: NumArray, qThigh: Readonly<NumArray>): void {
-    quatMultiplyInto(out, this.heading, qThigh);
-    quatMultiplyInto(out, out, this.thighS2SConj);
+    this.thighSegmentF64(qThigh);
+    const c = this.c;
+    out[0] = c[0]!;
+    out[1] = c[1]!;
+    out[2] = c[2]!;
+    out[3] = c[3]!;
+  }
+
+  /** this.c = thigh segment → pelvis filter's earth frame (typed scratch: monomorphic products). */
+  private thighSegmentF64(qThigh: Readonly<NumArray>): void {
+    const c = this.c;
+    c[0] = qThigh[0]!;
+    c[1] = qThigh[1]!;
+    c[2] = qThigh[2]!;
+    c[3] = qThigh[3]!;
+    quatMultiplyF64Into(c, this.heading, c);
+    quatMultiplyF64Into(c, c, this.thighS2SConj);
   }
 
   /** out = hip rotation (femur → pelvis segment frame) for the two sensor orientations. */
@@ -125,8 +141,13 @@ export class HipRotationSolver {
     p[1] = -p[1]!;
     p[2] = -p[2]!;
     p[3] = -p[3]!;
-    this.thighSegmentInto(out, qThigh);
-    quatMultiplyInto(out, p, out);
+    this.thighSegmentF64(qThigh);
+    const c = this.c;
+    quatMultiplyF64Into(c, p, c);
+    out[0] = c[0]!;
+    out[1] = c[1]!;
+    out[2] = c[2]!;
+    out[3] = c[3]!;
   }
 }
 

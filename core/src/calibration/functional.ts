@@ -52,6 +52,14 @@ const EPS = 0,
 /** Step (rad) of the numerical Jacobians: far below any estimate's precision, far above rounding. */
 const JACOBIAN_STEP = 1e-5;
 
+/** Slots of the trigonometry memo (FunctionalAlignment.cosSin): one per angle of the model. */
+const TRIG_HEADING = 0,
+  TRIG_MINUS_EPS = 1,
+  TRIG_HALF_HEADING = 2,
+  TRIG_HALF_MINUS_EPS = 3,
+  TRIG_HALF_EPS_MINUS_D = 4,
+  TRIG_SLOTS = 5;
+
 export interface FunctionalAlignmentOptions {
   exercise: ExerciseId;
   side: Side;
@@ -178,6 +186,16 @@ export class FunctionalAlignment {
   private readonly x = new Float64Array(3);
   private readonly qRel = new Float64Array(4);
   private readonly angles: HipAngles = { flexion: 0, abduction: 0, rotation: 0 };
+  /**
+   * cos and sin of the last angle computed in each slot (see cosSin), and the exercise axis of the last state it
+   * was computed for: the Jacobians evaluate the model at states that differ in one component at a time, so most
+   * of the trigonometry repeats exactly.
+   */
+  private readonly trigAngle = new Float64Array(TRIG_SLOTS).fill(Number.NaN);
+  private readonly trigCos = new Float64Array(TRIG_SLOTS);
+  private readonly trigSin = new Float64Array(TRIG_SLOTS);
+  private readonly axisState = new Float64Array(3).fill(Number.NaN);
+  private readonly axisMemo = new Float64Array(3);
 
   constructor(
     options: Pick<FunctionalAlignmentOptions, 'exercise' | 'side' | 'frameRate'> & Partial<FunctionalAlignmentOptions>,
@@ -277,6 +295,7 @@ export class FunctionalAlignment {
     if (this.frameCount++ % this.stride !== 0) return;
     this.base.pelvisSegmentInto(this.pNow, qPelvis);
     this.base.thighSegmentInto(this.tNow, qThigh);
+    this.axisState[0] = Number.NaN;
     if (this.hasPrevious) this.step();
     this.pPrev.set(this.pNow);
     this.tPrev.set(this.tNow);
@@ -297,6 +316,7 @@ export class FunctionalAlignment {
     const def = this.definition;
     this.base.pelvisSegmentInto(this.pNow, qPelvis);
     this.base.thighSegmentInto(this.tNow, qThigh);
+    this.axisState[0] = Number.NaN;
     if (!this.inPosture(this.pNow)) return false;
     this.x.set(this.kf.x);
     this.anglesAt(this.x);
@@ -355,8 +375,8 @@ export class FunctionalAlignment {
     this.x.set(this.kf.x);
     this.omegaInto(this.omega, this.x);
     const om = this.omega;
-    const size = Math.hypot(om[0]!, om[1]!, om[2]!);
-    const pelvisTurn = Math.hypot(this.aP[0]!, this.aP[1]!, this.aP[2]!);
+    const size = Math.sqrt(om[0]! * om[0]! + om[1]! * om[1]! + om[2]! * om[2]!);
+    const pelvisTurn = Math.sqrt(this.aP[0]! * this.aP[0]! + this.aP[1]! * this.aP[1]! + this.aP[2]! * this.aP[2]!);
 
     const bodyTurns = pelvisTurn >= o.minBodyTurnDegS * DEG * dt;
     if (size < o.minRateDegS * DEG * dt && !bodyTurns) return;
@@ -420,7 +440,7 @@ export class FunctionalAlignment {
     let u1x = ky * ez - kz * ey,
       u1y = kz * ex - kx * ez,
       u1z = kx * ey - ky * ex;
-    const n1 = Math.hypot(u1x, u1y, u1z);
+    const n1 = Math.sqrt(u1x * u1x + u1y * u1y + u1z * u1z);
     u1x /= n1;
     u1y /= n1;
     u1z /= n1;
@@ -465,9 +485,9 @@ export class FunctionalAlignment {
 
   /** out = Ω(x) = Ry(−ε)·P⁻¹·(Rz(d + δ)·a_thigh − a_pelvis). */
   private omegaInto(out: Float64Array, x: Readonly<Float64Array>): void {
-    const heading = x[D]! + x[DRIFT]!;
-    const c = Math.cos(heading),
-      s = Math.sin(heading);
+    this.cosSin(TRIG_HEADING, x[D]! + x[DRIFT]!);
+    const c = this.trigCos[TRIG_HEADING]!,
+      s = this.trigSin[TRIG_HEADING]!;
     const a = this.aT;
     const vx = c * a[0]! - s * a[1]! - this.aP[0]!,
       vy = s * a[0]! + c * a[1]! - this.aP[1]!,
@@ -475,7 +495,8 @@ export class FunctionalAlignment {
     out[0] = vx;
     out[1] = vy;
     out[2] = vz;
-    toPelvisFrame(out, this.pNow, x[EPS]!, out);
+    this.cosSin(TRIG_MINUS_EPS, -x[EPS]!);
+    toPelvisFrame(out, this.pNow, this.trigCos[TRIG_MINUS_EPS]!, this.trigSin[TRIG_MINUS_EPS]!, out);
   }
 
   /** out = the unit axis Ω should turn about, for each kind of measurement, at state x. */
@@ -484,6 +505,14 @@ export class FunctionalAlignment {
       out[0] = out[1] = 0;
       out[2] = 1;
     } else {
+      const memo = this.axisMemo,
+        at = this.axisState;
+      if (x[0] === at[0] && x[1] === at[1] && x[2] === at[2]) {
+        out[0] = memo[0]!;
+        out[1] = memo[1]!;
+        out[2] = memo[2]!;
+        return;
+      }
       // At the current hip angles: Cardan α (about Z) and β (floating X) of the refined relative rotation.
       this.relativeRotationInto(this.qRel, x);
       const q = this.qRel;
@@ -494,7 +523,13 @@ export class FunctionalAlignment {
       const r01 = 2 * (qx * qy - qw * qz),
         r11 = 1 - 2 * (qx * qx + qz * qz),
         r21 = 2 * (qy * qz + qw * qx);
-      expectedAxisInto(out, this.rates, Math.atan2(-r01, r11), Math.atan2(r21, Math.hypot(r01, r11)));
+      expectedAxisInto(out, this.rates, Math.atan2(-r01, r11), Math.atan2(r21, Math.sqrt(r01 * r01 + r11 * r11)));
+      memo[0] = out[0]!;
+      memo[1] = out[1]!;
+      memo[2] = out[2]!;
+      at[0] = x[0]!;
+      at[1] = x[1]!;
+      at[2] = x[2]!;
     }
   }
 
@@ -514,6 +549,14 @@ export class FunctionalAlignment {
     return upX * pu[0] + upY * pu[1] + upZ * pu[2] >= this.minPostureCos;
   }
 
+  /** trigCos[slot], trigSin[slot] ← cos and sin of angle (recomputed only when the slot's angle changed). */
+  private cosSin(slot: number, angle: number): void {
+    if (angle === this.trigAngle[slot]) return;
+    this.trigAngle[slot] = angle;
+    this.trigCos[slot] = Math.cos(angle);
+    this.trigSin[slot] = Math.sin(angle);
+  }
+
   /** out = hip rotation of (pNow, tNow) at state x: Ry(−ε)·P⁻¹·Rz(d + δ)·T·Ry(ε − d). */
   private relativeRotationInto(out: NumArray, x: Readonly<Float64Array>): void {
     const eps = x[EPS]!,
@@ -522,8 +565,9 @@ export class FunctionalAlignment {
     const p = this.pNow,
       t = this.tNow;
     // Rz(heading) ⊗ t
-    const hc = Math.cos(heading / 2),
-      hs = Math.sin(heading / 2);
+    this.cosSin(TRIG_HALF_HEADING, heading / 2);
+    const hc = this.trigCos[TRIG_HALF_HEADING]!,
+      hs = this.trigSin[TRIG_HALF_HEADING]!;
     let w = hc * t[0]! - hs * t[3]!,
       vx = hc * t[1]! - hs * t[2]!,
       vy = hc * t[2]! + hs * t[1]!,
@@ -538,17 +582,17 @@ export class FunctionalAlignment {
       ry = pw * vy - px * vz + py * w + pz * vx,
       rz = pw * vz + px * vy - py * vx + pz * w;
     // Ry(−ε) ⊗ (…)
-    const a = -eps / 2,
-      ca = Math.cos(a),
-      sa = Math.sin(a);
+    this.cosSin(TRIG_HALF_MINUS_EPS, -eps / 2);
+    const ca = this.trigCos[TRIG_HALF_MINUS_EPS]!,
+      sa = this.trigSin[TRIG_HALF_MINUS_EPS]!;
     w = ca * rw - sa * ry;
     vx = ca * rx + sa * rz;
     vy = ca * ry + sa * rw;
     vz = ca * rz - sa * rx;
     // (…) ⊗ Ry(ε − d)
-    const b = (eps - d) / 2,
-      cb = Math.cos(b),
-      sb = Math.sin(b);
+    this.cosSin(TRIG_HALF_EPS_MINUS_D, (eps - d) / 2);
+    const cb = this.trigCos[TRIG_HALF_EPS_MINUS_D]!,
+      sb = this.trigSin[TRIG_HALF_EPS_MINUS_D]!;
     rw = w * cb - vy * sb;
     rx = vx * cb - vz * sb;
     ry = vy * cb + w * sb;
@@ -595,15 +639,18 @@ function earthIncrementInto(out: Float64Array, a: Readonly<NumArray>, b: Readonl
     y = -y;
     z = -z;
   }
-  const sn = Math.hypot(x, y, z);
+  const sn = Math.sqrt(x * x + y * y + z * z);
   const f = sn < 1e-12 ? 2 : (2 * Math.atan2(sn, w)) / sn;
   out[0] = x * f;
   out[1] = y * f;
   out[2] = z * f;
 }
 
-/** out = Ry(−ε) · P⁻¹ · v for the pelvis segment orientation P (segment → earth); out may alias v. */
-function toPelvisFrame(out: Float64Array, p: Readonly<NumArray>, eps: number, v: Readonly<NumArray>): void {
+/**
+ * out = Ry(−ε) · P⁻¹ · v for the pelvis segment orientation P (segment → earth), c and s the cosine and sine of −ε;
+ * out may alias v.
+ */
+function toPelvisFrame(out: Float64Array, p: Readonly<NumArray>, c: number, s: number, v: Readonly<NumArray>): void {
   // P⁻¹·v = P* ⊗ v ⊗ P.
   const w = p[0]!,
     x = -p[1]!,
@@ -619,8 +666,6 @@ function toPelvisFrame(out: Float64Array, p: Readonly<NumArray>, eps: number, v:
   const sy = vy + w * ty + (z * tx - x * tz);
   const sz = vz + w * tz + (x * ty - y * tx);
   // Ry(θ)·(x, y, z) = (c·x + s·z, y, −s·x + c·z) with θ = −ε.
-  const c = Math.cos(-eps),
-    s = Math.sin(-eps);
   out[0] = c * sx + s * sz;
   out[1] = sy;
   out[2] = -s * sx + c * sz;

@@ -38,7 +38,7 @@ export function expectedAxisInto(out: NumArray, rates: Readonly<Vec3>, alpha: nu
   const x = rates[1] * ca - rates[2] * sa * cb;
   const y = rates[1] * sa + rates[2] * ca * cb;
   const z = rates[0] + rates[2] * sb;
-  const n = Math.hypot(x, y, z) || 1;
+  const n = Math.sqrt(x * x + y * y + z * z) || 1;
   out[0] = x / n;
   out[1] = y / n;
   out[2] = z / n;

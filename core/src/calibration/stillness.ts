@@ -58,8 +58,8 @@ export class StillnessDetector {
   /** Feeds one sample; returns whether it is still. */
   update(t: number, gyr: Readonly<NumArray>, acc: Readonly<NumArray>): boolean {
     const o = this.options;
-    const rate = Math.hypot(gyr[0]!, gyr[1]!, gyr[2]!);
-    const norm = Math.hypot(acc[0]!, acc[1]!, acc[2]!);
+    const rate = Math.sqrt(gyr[0]! * gyr[0]! + gyr[1]! * gyr[1]! + gyr[2]! * gyr[2]!);
+    const norm = Math.sqrt(acc[0]! * acc[0]! + acc[1]! * acc[1]! + acc[2]! * acc[2]!);
     let still = rate <= o.maxRate && Math.abs(norm - GRAVITY) <= o.maxGravityError;
     const maxDev2 = o.maxRateDeviation * o.maxRateDeviation;
     if (still && this.count > 0) {
@@ -101,7 +101,8 @@ export class StillnessDetector {
       for (let i = 0; i < 3; i++) this.bias[i] = this.gyrSum[i]! / this.count;
       this.biasKnown = true;
     }
-    this.reset();
+    // Sums are already zero when no run was going on (every moving sample ends here).
+    if (this.count > 0) this.reset();
   }
 
   /** Mean specific force of the current still run (sensor frame, m/s²). */

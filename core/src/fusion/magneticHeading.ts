@@ -62,7 +62,7 @@ export class MagneticHeading {
     const mx = magEarth[0]!,
       my = magEarth[1]!,
       mz = magEarth[2]!;
-    const norm = Math.hypot(mx, my, mz);
+    const norm = Math.sqrt(mx * mx + my * my + mz * mz);
     if (!(norm > 0)) return;
     const ts = this.samplePeriod;
     const t = this.tuning;

@@ -1,5 +1,5 @@
 import type { NumArray, Quat, Vec3 } from '../math/quat.js';
-import { quatMultiplyInto, quatNormalizeInPlace, quatRotateInto } from '../math/quat.js';
+import { quatMultiplyF64Into } from '../math/quat.js';
 import { GyroBiasEstimator } from './gyroBiasEstimator.js';
 import { ButterworthLowPass } from './lowpass.js';
 import { MagneticHeading } from './magneticHeading.js';
@@ -46,7 +46,6 @@ export class OrientationFilter {
   private readonly rest: RestDetector;
   private readonly biasEstimator: GyroBiasEstimator;
   private readonly heading: MagneticHeading;
-  private readonly step = new Float64Array(4);
   /** Rotation from the end of the last gyroscope step back to its middle (sensor frame). */
   private readonly halfStepBack = new Float64Array([1, 0, 0, 0]);
   private readonly v3 = new Float64Array(3);
@@ -85,6 +84,16 @@ export class OrientationFilter {
   /** Allocation-free variant of `quaternion()`: writes w, x, y, z at out[offset..offset+3]. */
   quaternionInto(out: NumArray, offset = 0): void {
     const q = this.current();
+    out[offset] = q[0]!;
+    out[offset + 1] = q[1]!;
+    out[offset + 2] = q[2]!;
+    out[offset + 3] = q[3]!;
+  }
+
+  /** Allocation-free variant of `quaternion6d()`: writes w, x, y, z at out[offset..offset+3]. */
+  quaternion6dInto(out: NumArray, offset = 0): void {
+    this.refresh();
+    const q = this.q6d;
     out[offset] = q[0]!;
     out[offset + 1] = q[1]!;
     out[offset + 2] = q[2]!;
@@ -146,29 +155,69 @@ export class OrientationFilter {
     const wx = g0 - b[0]!,
       wy = g1 - b[1]!,
       wz = g2 - b[2]!;
-    const rate = Math.hypot(wx, wy, wz);
+    const rate = Math.sqrt(wx * wx + wy * wy + wz * wz);
     if (!(rate > 1e-12) || !(dt > 0)) return;
     const half = (rate * dt) / 2;
+    const ch = Math.cos(half);
     const s = Math.sin(half) / rate;
-    const step = this.step;
-    step[0] = Math.cos(half);
-    step[1] = s * wx;
-    step[2] = s * wy;
-    step[3] = s * wz;
-    quatMultiplyInto(this.gyrQuat, this.gyrQuat, step);
-    quatNormalizeInPlace(this.gyrQuat);
-    const quarter = half / 2;
-    const sq = -Math.sin(quarter) / rate;
-    back[0] = Math.cos(quarter);
+    const sx = s * wx,
+      sy = s * wy,
+      sz = s * wz;
+    // gyrQuat ← normalize(gyrQuat ⊗ step), step = (ch, s·ω)
+    const q = this.gyrQuat;
+    const aw = q[0]!,
+      ax = q[1]!,
+      ay = q[2]!,
+      az = q[3]!;
+    const nw = aw * ch - ax * sx - ay * sy - az * sz,
+      nx = aw * sx + ax * ch + ay * sz - az * sy,
+      ny = aw * sy - ax * sz + ay * ch + az * sx,
+      nz = aw * sz + ax * sy - ay * sx + az * ch;
+    const n = Math.sqrt(nw * nw + nx * nx + ny * ny + nz * nz);
+    q[0] = nw / n;
+    q[1] = nx / n;
+    q[2] = ny / n;
+    q[3] = nz / n;
+    // cos and sin of half that angle from the step's own (half-angle identities) rather than two more trig calls:
+    // exact up to rounding for any step below 2 rad, far beyond gyroscope ranges at sensor rates.
+    let cq: number, sq: number;
+    if (half < 1) {
+      cq = Math.sqrt((1 + ch) / 2);
+      sq = -(s / (2 * cq));
+    } else {
+      cq = Math.cos(half / 2);
+      sq = -Math.sin(half / 2) / rate;
+    }
+    back[0] = cq;
     back[1] = sq * wx;
     back[2] = sq * wy;
     back[3] = sq * wz;
   }
 
-  /** out = q ⊗ (v at the middle of the last step): v rotated back half a step, then by q. */
+  /** out = q ⊗ (v at the middle of the last step) = (q ⊗ halfStepBack) v (q ⊗ halfStepBack)*. */
   private rotateMidStep(out: Float64Array, q: Readonly<NumArray>, v: Readonly<NumArray>): void {
-    quatRotateInto(out, this.halfStepBack, v);
-    quatRotateInto(out, q, out);
+    const h = this.halfStepBack;
+    const aw = q[0]!,
+      ax = q[1]!,
+      ay = q[2]!,
+      az = q[3]!;
+    const bw = h[0]!,
+      bx = h[1]!,
+      by = h[2]!,
+      bz = h[3]!;
+    const w = aw * bw - ax * bx - ay * by - az * bz,
+      x = aw * bx + ax * bw + ay * bz - az * by,
+      y = aw * by - ax * bz + ay * bw + az * bx,
+      z = aw * bz + ax * by - ay * bx + az * bw;
+    const vx = v[0]!,
+      vy = v[1]!,
+      vz = v[2]!;
+    const tx = 2 * (y * vz - z * vy);
+    const ty = 2 * (z * vx - x * vz);
+    const tz = 2 * (x * vy - y * vx);
+    out[0] = vx + w * tx + (y * tz - z * ty);
+    out[1] = vy + w * ty + (z * tx - x * tz);
+    out[2] = vz + w * tz + (x * ty - y * tx);
   }
 
   private updateAcc(acc: Readonly<NumArray>): void {
@@ -181,38 +230,66 @@ export class OrientationFilter {
 
     this.rotateMidStep(this.v3, this.gyrQuat, acc);
     const lp = this.accLp.step(this.v3);
-    const e = this.accEarth;
-    quatRotateInto(e, this.accQuat, lp);
-    const n = Math.hypot(e[0]!, e[1]!, e[2]!);
+    // e = accQuat ⊗ lp ⊗ accQuat*, normalised
+    const qa = this.accQuat;
+    const w = qa[0]!,
+      x = qa[1]!,
+      y = qa[2]!,
+      z = qa[3]!;
+    const vx = lp[0]!,
+      vy = lp[1]!,
+      vz = lp[2]!;
+    const tx = 2 * (y * vz - z * vy);
+    const ty = 2 * (z * vx - x * vz);
+    const tz = 2 * (x * vy - y * vx);
+    let ex = vx + w * tx + (y * tz - z * ty),
+      ey = vy + w * ty + (z * tx - x * tz),
+      ez = vz + w * tz + (x * ty - y * tx);
+    const n = Math.sqrt(ex * ex + ey * ey + ez * ez);
     if (!(n > 0)) return;
-    e[0] = e[0]! / n;
-    e[1] = e[1]! / n;
-    e[2] = e[2]! / n;
+    ex = ex / n;
+    ey = ey / n;
+    ez = ez / n;
+    const e = this.accEarth;
+    e[0] = ex;
+    e[1] = ey;
+    e[2] = ez;
 
     // Bias estimation sees the orientation and the disagreement *before* this step's correction.
     if (this.tuning.motionBiasEstimation || this.tuning.restBiasEstimation) {
-      quatMultiplyInto(this.q6d, this.accQuat, this.gyrQuat);
+      quatMultiplyF64Into(this.q6d, qa, this.gyrQuat);
       const atRest = this.tuning.restBiasEstimation && this.rest.atRest;
       this.biasEstimator.update(this.q6d, e, atRest ? this.rest.gyrLowPassed : null);
     }
 
-    // Shortest rotation taking e onto +z (axis e × z, no heading component).
-    const step = this.step;
-    const cw = Math.sqrt((e[2]! + 1) / 2);
+    // Shortest rotation taking e onto +z (axis e × z, no heading component): accQuat ← normalize(step ⊗ accQuat).
+    const cw = Math.sqrt((ez + 1) / 2);
+    let sw: number, sx: number, sy: number;
     if (cw > 1e-6) {
-      step[0] = cw;
-      step[1] = e[1]! / (2 * cw);
-      step[2] = -e[0]! / (2 * cw);
-      step[3] = 0;
+      sw = cw;
+      sx = ey / (2 * cw);
+      sy = -ex / (2 * cw);
     } else {
       // Upside down by ~180°: any horizontal axis will do.
-      step[0] = 0;
-      step[1] = 1;
-      step[2] = 0;
-      step[3] = 0;
+      sw = 0;
+      sx = 1;
+      sy = 0;
     }
-    quatMultiplyInto(this.accQuat, step, this.accQuat);
-    quatNormalizeInPlace(this.accQuat);
+    // (sw, sx, sy, 0) ⊗ (w, x, y, z)
+    const nw = sw * w - sx * x - sy * y,
+      nx = sw * x + sx * w + sy * z,
+      ny = sw * y - sx * z + sy * w,
+      nz = sw * z + sx * y - sy * x;
+    const m = Math.sqrt(nw * nw + nx * nx + ny * ny + nz * nz);
+    if (m === 0) {
+      qa[0] = 1;
+      qa[1] = qa[2] = qa[3] = 0;
+      return;
+    }
+    qa[0] = nw / m;
+    qa[1] = nx / m;
+    qa[2] = ny / m;
+    qa[3] = nz / m;
   }
 
   private updateMag(mag: Readonly<NumArray>): void {
@@ -221,16 +298,47 @@ export class OrientationFilter {
       m2 = mag[2]!;
     if (!Number.isFinite(m0) || !Number.isFinite(m1) || !Number.isFinite(m2)) return;
     if (m0 === 0 && m1 === 0 && m2 === 0) return;
-    quatMultiplyInto(this.q6d, this.accQuat, this.gyrQuat);
+    quatMultiplyF64Into(this.q6d, this.accQuat, this.gyrQuat);
     this.rotateMidStep(this.v3, this.q6d, mag);
     const g = this.rest.gyrLowPassed;
-    this.heading.update(this.v3, Math.hypot(g[0]!, g[1]!, g[2]!));
+    this.heading.update(this.v3, Math.sqrt(g[0]! * g[0]! + g[1]! * g[1]! + g[2]! * g[2]!));
   }
 
+  /** q6d ← the current 6D orientation (once per update, on demand). */
   private refresh(): void {
     if (!this.dirty) return;
-    quatMultiplyInto(this.q6d, this.accQuat, this.gyrQuat);
-    quatNormalizeInPlace(this.q6d);
+    // normalize(accQuat ⊗ gyrQuat), written out: once per sample.
+    const a = this.accQuat,
+      b = this.gyrQuat;
+    const aw = a[0]!,
+      ax = a[1]!,
+      ay = a[2]!,
+      az = a[3]!;
+    const bw = b[0]!,
+      bx = b[1]!,
+      by = b[2]!,
+      bz = b[3]!;
+    const w = aw * bw - ax * bx - ay * by - az * bz,
+      x = aw * bx + ax * bw + ay * bz - az * by,
+      y = aw * by - ax * bz + ay * bw + az * bx,
+      z = aw * bz + ax * by - ay * bx + az * bw;
+    const n = Math.sqrt(w * w + x * x + y * y + z * z);
+    const q = this.q6d;
+    if (n === 0) {
+      q[0] = 1;
+      q[1] = q[2] = q[3] = 0;
+    } else {
+      q[0] = w / n;
+      q[1] = x / n;
+      q[2] = y / n;
+      q[3] = z / n;
+    }
+    this.dirty = false;
+  }
+
+  private current(): Float64Array {
+    this.refresh();
+    if (this.mode !== '9d') return this.q6d;
     const half = this.heading.delta / 2;
     const c = Math.cos(half),
       s = Math.sin(half);
@@ -240,12 +348,7 @@ export class OrientationFilter {
     this.q9d[1] = c * q[1]! - s * q[2]!;
     this.q9d[2] = c * q[2]! + s * q[1]!;
     this.q9d[3] = c * q[3]! + s * q[0]!;
-    this.dirty = false;
-  }
-
-  private current(): Float64Array {
-    this.refresh();
-    return this.mode === '9d' ? this.q9d : this.q6d;
+    return this.q9d;
   }
 }
 

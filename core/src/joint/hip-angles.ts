@@ -68,6 +68,22 @@ export function hipAnglesFromRotation(qRel: Readonly<NumArray>, side: Side): Hip
  * non-zero) into `out` and returns it.
  */
 export function hipAnglesFromRotationInto(out: HipAngles, qRel: Readonly<NumArray>, side: Side): HipAngles {
+  const a = scratchAngles;
+  hipAnglesFromRotationToArray(a, qRel, side);
+  out.flexion = a[0]!;
+  out.abduction = a[1]!;
+  out.rotation = a[2]!;
+  return out;
+}
+
+const scratchAngles = new Float64Array(3);
+
+/**
+ * The decomposition behind hipAnglesFromRotationInto, written to out[0..2] (flexion, abduction, rotation): the
+ * per-frame paths use this one, as stores into a typed array never box the doubles (stores into objects of many
+ * shapes may).
+ */
+export function hipAnglesFromRotationToArray(out: Float64Array, qRel: Readonly<NumArray>, side: Side): void {
   let w = qRel[0]!,
     x = qRel[1]!,
     y = qRel[2]!,
@@ -84,7 +100,7 @@ export function hipAnglesFromRotationInto(out: HipAngles, qRel: Readonly<NumArra
   const r20 = 2 * (x * z - w * y);
   const r22 = 1 - 2 * (x * x + y * y);
   // R21 = sin β, hypot(R01, R11) = cos β ≥ 0: atan2 keeps full precision near β = 0 (asin would not near ±90°).
-  const cosB = Math.hypot(r01, r11);
+  const cosB = Math.sqrt(r01 * r01 + r11 * r11);
   const beta = Math.atan2(r21, cosB);
   let alpha: number, gamma: number;
   if (cosB > 1e-12) {
@@ -98,12 +114,8 @@ export function hipAnglesFromRotationInto(out: HipAngles, qRel: Readonly<NumArra
     gamma = 0;
   }
   const m = sideSign(side);
-  out.flexion = alpha * RAD;
-  out.abduction = -m * beta * RAD;
-  out.rotation = m * gamma * RAD;
-  // Normalise −0 to 0 so results compare and serialise cleanly.
-  out.flexion += 0;
-  out.abduction += 0;
-  out.rotation += 0;
-  return out;
+  // + 0 normalises −0 to 0 so results compare and serialise cleanly.
+  out[0] = alpha * RAD + 0;
+  out[1] = -m * beta * RAD + 0;
+  out[2] = m * gamma * RAD + 0;
 }

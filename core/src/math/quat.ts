@@ -37,6 +37,43 @@ export function quatMultiplyInto(out: NumArray, a: Readonly<NumArray>, b: Readon
   out[3] = aw * bz + ax * by - ay * bx + az * bw;
 }
 
+/**
+ * `quatMultiplyInto` for Float64Array operands only, for the per-sample paths: the generic one also sees plain
+ * arrays, and V8 then compiles its element loads for both kinds (slower, and too big to inline). out may alias.
+ */
+export function quatMultiplyF64Into(out: Float64Array, a: Float64Array, b: Float64Array): void {
+  const aw = a[0]!,
+    ax = a[1]!,
+    ay = a[2]!,
+    az = a[3]!;
+  const bw = b[0]!,
+    bx = b[1]!,
+    by = b[2]!,
+    bz = b[3]!;
+  out[0] = aw * bw - ax * bx - ay * by - az * bz;
+  out[1] = aw * bx + ax * bw + ay * bz - az * by;
+  out[2] = aw * by - ax * bz + ay * bw + az * bx;
+  out[3] = aw * bz + ax * by - ay * bx + az * bw;
+}
+
+/** `quatNormalizeInPlace` for a Float64Array (see quatMultiplyF64Into). */
+export function quatNormalizeF64InPlace(q: Float64Array): void {
+  const w = q[0]!,
+    x = q[1]!,
+    y = q[2]!,
+    z = q[3]!;
+  const n = Math.sqrt(w * w + x * x + y * y + z * z);
+  if (n === 0) {
+    q[0] = 1;
+    q[1] = q[2] = q[3] = 0;
+    return;
+  }
+  q[0] = w / n;
+  q[1] = x / n;
+  q[2] = y / n;
+  q[3] = z / n;
+}
+
 export const quatConjugate = (q: Readonly<NumArray>): Quat => [q[0]!, -q[1]!, -q[2]!, -q[3]!];
 
 export function quatNormalize(q: Readonly<NumArray>): Quat {
@@ -46,7 +83,7 @@ export function quatNormalize(q: Readonly<NumArray>): Quat {
 }
 
 export function quatNormalizeInPlace(q: NumArray): void {
-  const n = Math.hypot(q[0]!, q[1]!, q[2]!, q[3]!);
+  const n = Math.sqrt(q[0]! * q[0]! + q[1]! * q[1]! + q[2]! * q[2]! + q[3]! * q[3]!);
   if (n === 0) {
     q[0] = 1;
     q[1] = q[2] = q[3] = 0;
@@ -61,13 +98,13 @@ export function quatNormalizeInPlace(q: NumArray): void {
 /** Rotation of `angle` rad about the unit `axis`. */
 export function quatFromAxisAngle(axis: Readonly<NumArray>, angle: number): Quat {
   const s = Math.sin(angle / 2);
-  const n = Math.hypot(axis[0]!, axis[1]!, axis[2]!) || 1;
+  const n = Math.sqrt(axis[0]! * axis[0]! + axis[1]! * axis[1]! + axis[2]! * axis[2]!) || 1;
   return [Math.cos(angle / 2), (axis[0]! / n) * s, (axis[1]! / n) * s, (axis[2]! / n) * s];
 }
 
 /** Rotation by the rotation vector v (axis * angle, rad): the exponential map. */
 export function quatFromRotationVector(v: Readonly<NumArray>): Quat {
-  const angle = Math.hypot(v[0]!, v[1]!, v[2]!);
+  const angle = Math.sqrt(v[0]! * v[0]! + v[1]! * v[1]! + v[2]! * v[2]!);
   if (angle < 1e-12) return quatNormalize([1, v[0]! / 2, v[1]! / 2, v[2]! / 2]);
   return quatFromAxisAngle(v, angle);
 }
@@ -79,7 +116,7 @@ export function quatToRotationVector(q: Readonly<NumArray>): Vec3 {
     x = q[1]! * sign,
     y = q[2]! * sign,
     z = q[3]! * sign;
-  const s = Math.hypot(x, y, z);
+  const s = Math.sqrt(x * x + y * y + z * z);
   if (s < 1e-12) return [2 * x, 2 * y, 2 * z];
   const angle = 2 * Math.atan2(s, w);
   return [(x / s) * angle, (y / s) * angle, (z / s) * angle];
@@ -224,11 +261,21 @@ export function quatSlerpInto(
     sa = Math.sin((1 - t) * theta) / s;
     sb = Math.sin(t * theta) / s;
   }
-  out[0] = sa * aw + sb * bw;
-  out[1] = sa * ax + sb * bx;
-  out[2] = sa * ay + sb * by;
-  out[3] = sa * az + sb * bz;
-  quatNormalizeInPlace(out);
+  const w = sa * aw + sb * bw,
+    x = sa * ax + sb * bx,
+    y = sa * ay + sb * by,
+    z = sa * az + sb * bz;
+  // Normalised here rather than by quatNormalizeInPlace: one call less on the per-frame path.
+  const n = Math.sqrt(w * w + x * x + y * y + z * z);
+  if (n === 0) {
+    out[0] = 1;
+    out[1] = out[2] = out[3] = 0;
+    return;
+  }
+  out[0] = w / n;
+  out[1] = x / n;
+  out[2] = y / n;
+  out[3] = z / n;
 }
 
 /** out = q* (the inverse of a unit quaternion); out may alias q. */
@@ -285,7 +332,7 @@ export const vecCross = (a: Readonly<NumArray>, b: Readonly<NumArray>): Vec3 => 
   a[2]! * b[0]! - a[0]! * b[2]!,
   a[0]! * b[1]! - a[1]! * b[0]!,
 ];
-export const vecNorm = (a: Readonly<NumArray>): number => Math.hypot(a[0]!, a[1]!, a[2]!);
+export const vecNorm = (a: Readonly<NumArray>): number => Math.sqrt(a[0]! * a[0]! + a[1]! * a[1]! + a[2]! * a[2]!);
 export function vecNormalize(a: Readonly<NumArray>): Vec3 {
   const n = vecNorm(a);
   return n === 0 ? [0, 0, 0] : [a[0]! / n, a[1]! / n, a[2]! / n];

@@ -127,6 +127,8 @@ export function exerciseEnvelopeLimits(exercise: ExerciseId): PrecautionLimit[] 
 
 interface LimitState {
   limit: PrecautionLimit;
+  /** The watched angle as 0 flexion, 1 abduction, 2 rotation: read by name, not by a computed key (see push). */
+  angleIndex: number;
   sign: 1 | -1;
   alertAt: number;
   clearAt: number;
@@ -161,6 +163,7 @@ export class PrecautionMonitor {
       const alertAt = limit.toleranceDeg ?? tolerance;
       return {
         limit,
+        angleIndex: limit.angle === 'flexion' ? 0 : limit.angle === 'abduction' ? 1 : 2,
         sign,
         alertAt,
         clearAt: alertAt - hysteresis,
@@ -182,10 +185,18 @@ export class PrecautionMonitor {
    * Non-finite angles are ignored (they neither alert nor clear).
    */
   push(sample: Readonly<AngleSample>): readonly PrecautionEvent[] {
-    this.events.length = 0;
-    for (const s of this.states) {
-      const value = sample[s.limit.angle];
-      if (!Number.isFinite(value) || !Number.isFinite(sample.t)) continue;
+    if (this.events.length > 0) this.events.length = 0;
+    const t = sample.t;
+    if (!Number.isFinite(t)) return this.events;
+    // Named reads: a computed key (sample[angle]) is a generic lookup that boxes the double on every sample.
+    const flexion = sample.flexion,
+      abduction = sample.abduction,
+      rotation = sample.rotation;
+    const states = this.states;
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i]!;
+      const value = s.angleIndex === 0 ? flexion : s.angleIndex === 1 ? abduction : rotation;
+      if (!Number.isFinite(value)) continue;
       const excess = s.sign * (value - s.limit.limitDeg);
       if (!s.active) {
         if (excess > s.alertAt) {

@@ -1,3 +1,5 @@
+import type { AngleSample } from './types.js';
+
 /**
  * Centred moving average of the three hip angles, streaming: each input sample releases the smoothed value of the
  * sample `halfWidth` samples earlier. Being symmetric it has no phase error: crossing times, peaks and their times
@@ -39,6 +41,20 @@ export class CenteredSmoother {
     this.ch[0][slot] = flexion;
     this.ch[1][slot] = abduction;
     this.ch[2][slot] = rotation;
+    return this.admit();
+  }
+
+  /** `push` of a sample object (its fields read here: no doubles passed, so none boxed, per call). */
+  pushSample(s: Readonly<AngleSample>): boolean {
+    const slot = this.received % this.size;
+    this.ts[slot] = s.t;
+    this.ch[0][slot] = s.flexion;
+    this.ch[1][slot] = s.abduction;
+    this.ch[2][slot] = s.rotation;
+    return this.admit();
+  }
+
+  private admit(): boolean {
     this.received++;
     // Release sample k once its symmetric window [k − w, k + w] (shrunk at the start) is complete.
     const last = this.received - 1;
@@ -69,11 +85,17 @@ export class CenteredSmoother {
     let f = 0,
       a = 0,
       r = 0;
-    for (let i = k - w; i <= k + w; i++) {
-      const slot = i % this.size;
-      f += this.ch[0][slot]!;
-      a += this.ch[1][slot]!;
-      r += this.ch[2][slot]!;
+    // Samples k − w … k + w in order, the ring walked without a modulo per sample (same sums, same order).
+    const size = this.size;
+    const cf = this.ch[0],
+      ca = this.ch[1],
+      cr = this.ch[2];
+    let i = (k - w) % size;
+    for (let left = 2 * w + 1; left > 0; left--) {
+      f += cf[i]!;
+      a += ca[i]!;
+      r += cr[i]!;
+      if (++i === size) i = 0;
     }
     const n = 2 * w + 1;
     const slot = k % this.size;

@@ -7,6 +7,7 @@
  */
 import { CenteredSmoother } from './centered-smoother.js';
 import type { DetectorConfig } from './options.js';
+import type { AngleSample } from './types.js';
 import { RestTracker } from './rest-tracker.js';
 import { SampleHistory } from './sample-history.js';
 
@@ -51,6 +52,23 @@ export class DetectorFrontEnd {
     }
     this.lastInputT = t;
     return this.smoother.push(t, flexion, abduction, rotation) && this.accept();
+  }
+
+  /** `push` of a sample object: the live path (see CenteredSmoother.pushSample). */
+  pushSample(s: Readonly<AngleSample>): boolean {
+    const t = s.t;
+    if (
+      !Number.isFinite(t) ||
+      !Number.isFinite(s.flexion) ||
+      !Number.isFinite(s.abduction) ||
+      !Number.isFinite(s.rotation) ||
+      t <= this.lastInputT
+    ) {
+      this.droppedSamples++;
+      return false;
+    }
+    this.lastInputT = t;
+    return this.smoother.pushSample(s) && this.accept();
   }
 
   /** End of the stream: releases the next pending sample; false when none is left. */

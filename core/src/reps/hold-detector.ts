@@ -16,7 +16,7 @@
 import { DetectorFrontEnd } from './front-end.js';
 import { minimumJerkTime } from './minimum-jerk.js';
 import type { DetectorConfig } from './options.js';
-import type { HoldEvent, MovementPhase, MovementProgress } from './types.js';
+import type { AngleSample, HoldEvent, MovementPhase, MovementProgress } from './types.js';
 
 const enum State {
   Rest,
@@ -95,6 +95,11 @@ export class HoldDetector {
 
   push(t: number, flexion: number, abduction: number, rotation: number): HoldEvent | null {
     return this.frontEnd.push(t, flexion, abduction, rotation) ? this.step() : null;
+  }
+
+  /** `push` of a sample object (see CenteredSmoother.pushSample). */
+  pushSample(s: Readonly<AngleSample>): HoldEvent | null {
+    return this.frontEnd.pushSample(s) ? this.step() : null;
   }
 
   /** End of the stream: processes the pending samples, and reports a hold still in progress if long enough. */

@@ -41,7 +41,7 @@ export function createMovementDetector(options: MovementDetectorOptions): Moveme
     get droppedSamples() {
       return inner.frontEnd.droppedSamples;
     },
-    push: (s) => inner.push(s.t, s.flexion, s.abduction, s.rotation),
+    push: (s) => inner.pushSample(s),
     pushValues: (t, f, a, r) => inner.push(t, f, a, r),
     flush: () => inner.flush(),
   };

@@ -19,7 +19,7 @@
 import type { HipAngles } from '../joint/hip-angles.js';
 import { DetectorFrontEnd } from './front-end.js';
 import type { DetectorConfig } from './options.js';
-import type { MovementPhase, MovementProgress, RepEvent } from './types.js';
+import type { AngleSample, MovementPhase, MovementProgress, RepEvent } from './types.js';
 
 const enum State {
   Rest,
@@ -69,6 +69,11 @@ export class RepDetector {
 
   push(t: number, flexion: number, abduction: number, rotation: number): RepEvent | null {
     return this.frontEnd.push(t, flexion, abduction, rotation) ? this.step() : null;
+  }
+
+  /** `push` of a sample object (see CenteredSmoother.pushSample). */
+  pushSample(s: Readonly<AngleSample>): RepEvent | null {
+    return this.frontEnd.pushSample(s) ? this.step() : null;
   }
 
   /** End of the stream: processes the samples still inside the smoothing window; returns their events. */

@@ -31,6 +31,18 @@ export class RestTracker {
   private noiseSamples = 0;
   /** Since when the signal is below the rest band (NaN: it is not). */
   private belowSince = Number.NaN;
+  /**
+   * Sliding minimum and maximum of the window (monotonic deques of sample numbers, rings of windowSamples): the
+   * same values as scanning the window, in constant time per sample.
+   */
+  private readonly minQueue: Int32Array;
+  private readonly maxQueue: Int32Array;
+  private minHead = 0;
+  private minSize = 0;
+  private maxHead = 0;
+  private maxSize = 0;
+  private rangeLo = Number.NaN;
+  private rangeHi = Number.NaN;
 
   constructor(
     private readonly windowSamples: number,
@@ -43,6 +55,8 @@ export class RestTracker {
   ) {
     this.window = new Float64Array(windowSamples);
     this.windowTimes = new Float64Array(windowSamples);
+    this.minQueue = new Int32Array(windowSamples);
+    this.maxQueue = new Int32Array(windowSamples);
     this.residualVar = INITIAL_NOISE_VAR;
   }
 
@@ -66,13 +80,9 @@ export class RestTracker {
     this.windowTimes[slot] = t;
     this.count++;
     const n = Math.min(this.count, this.windowSamples);
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = this.window[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    this.updateRange(this.count - 1, x);
+    const lo = this.rangeLo,
+      hi = this.rangeHi;
     const oldest = this.windowTimes[this.count > this.windowSamples ? this.count % this.windowSamples : 0]!;
     // A window not yet spanning stillWindowS (start of the stream) cannot vouch for stillness.
     const spans = t - oldest >= 0.9 * this.stillWindowS;
@@ -102,6 +112,29 @@ export class RestTracker {
    * follow drift while still inside the band; settle on a new rest position after being still below the band for
    * `resettleS` (a still spell that began there, not just the turning point of a dip). Returns the new excursion.
    */
+  /** Sample number k (value x, already in the window) enters; rangeLo/rangeHi ← min/max of the window. */
+  private updateRange(k: number, x: number): void {
+    const size = this.windowSamples;
+    const win = this.window;
+    const first = k - size + 1; // oldest sample number still in the window
+    const minQ = this.minQueue,
+      maxQ = this.maxQueue;
+    while (this.minSize > 0 && minQ[this.minHead]! < first) {
+      this.minHead = (this.minHead + 1) % size;
+      this.minSize--;
+    }
+    while (this.minSize > 0 && win[minQ[(this.minHead + this.minSize - 1) % size]! % size]! >= x) this.minSize--;
+    minQ[(this.minHead + this.minSize++) % size] = k;
+    while (this.maxSize > 0 && maxQ[this.maxHead]! < first) {
+      this.maxHead = (this.maxHead + 1) % size;
+      this.maxSize--;
+    }
+    while (this.maxSize > 0 && win[maxQ[(this.maxHead + this.maxSize - 1) % size]! % size]! <= x) this.maxSize--;
+    maxQ[(this.maxHead + this.maxSize++) % size] = k;
+    this.rangeLo = win[minQ[this.minHead]! % size]!;
+    this.rangeHi = win[maxQ[this.maxHead]! % size]!;
+  }
+
   atRest(t: number, x: number, band: number, resettleS: number, dt: number): number {
     const e = x - this.rest;
     if (e >= -band) this.belowSince = Number.NaN;
@@ -131,6 +164,7 @@ export class RestTracker {
     this.still = false;
     this.stillSince = Number.NaN;
     this.count = 0;
+    this.minSize = this.maxSize = 0;
     this.lastT = Number.NaN;
     this.noiseSamples = 0;
     this.residualVar = INITIAL_NOISE_VAR;
