@@ -35,6 +35,30 @@ const BENCHMARKS: Benchmark[] = [
       return formatRepsReport(runRepsBenchmark());
     },
   },
+  {
+    name: 'pipeline',
+    summary: 'end to end (simulated IMU → tracker → reps + precautions): accuracy matrix and chain throughput',
+    async run() {
+      const { runPipelineBenchmark, formatPipelineReport } = await import('./pipeline.js');
+      return formatPipelineReport(runPipelineBenchmark());
+    },
+  },
+  {
+    name: 'live',
+    summary: 'one worker live: Mosquitto ceiling, sessions ramp with the InfluxDB store (zero loss, latency, CPU)',
+    async run() {
+      const { runLiveBenchmark, formatLiveReport } = await import('./live.js');
+      return formatLiveReport(await runLiveBenchmark({ log: (line) => process.stderr.write(`${line}\n`) }));
+    },
+  },
+  {
+    name: 'gateway',
+    summary: 'gateway CPU and memory streaming 2 and 6 simulated BLE sensors (noble, outbox, MQTT)',
+    async run() {
+      const { runGatewayBenchmark, formatGatewayReport } = await import('./gateway.js');
+      return formatGatewayReport(await runGatewayBenchmark());
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);

@@ -19,3 +19,4 @@ registerCommand(
 );
 registerCommand('serve', 'run the processing service', async () => (await import('./serve.js')).command);
 registerCommand('dashboard', 'run the therapist dashboard', async () => (await import('./dashboard.js')).command);
+registerCommand('gateway', 'BLE sensors → MQTT with a live view', async () => (await import('./gateway.js')).command);

@@ -1,0 +1,2 @@
+export * from './segment-outbox.js';
+export * from './forwarder.js';

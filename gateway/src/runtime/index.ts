@@ -1,0 +1,2 @@
+export * from './live-view.js';
+export * from './recording-writer.js';
