@@ -116,6 +116,15 @@ type Segment = 'pelvis' | 'thigh';
 /** How far (degrees) a sensor's heading may have turned during a drop-out long enough to restart its filter. */
 const RESTART_HEADING_SIGMA_DEG = 10;
 
+/**
+ * Largest plausible gyroscope bias (°/s) for the tracker's filters. VQF's 2 °/s is below what cheap, badly
+ * calibrated sensors show (1 °/s per axis is common, 3 °/s occurs); a sensor beyond the clip is never detected at
+ * rest, so its vertical bias is never estimated and the hip rotation drifts by that rate during a hold. 4 °/s
+ * covers them; the price: the same clip is the rest detector's turntable guard, so a steady turn slower than 4 °/s
+ * (the hip flexor stretch's slow pelvis tilt) can pass as rest and bias the estimate a little (+0.2° flexion).
+ */
+const TRACKER_BIAS_CLIP_DPS = 4;
+
 /** Stillness (s) of both sensors after which a pause counts as rest for the rest anchoring. */
 const REST_ANCHOR_S = 0.3;
 
@@ -185,7 +194,7 @@ export class HipAngleTracker {
       new OrientationTrack({
         mode: this.mode,
         rate: options.rates?.[segment],
-        tuning: options.tuning,
+        tuning: { biasClip: TRACKER_BIAS_CLIP_DPS, ...options.tuning },
         stillness: options.stillness,
       });
     this.pelvis = track('pelvis');
