@@ -4,6 +4,7 @@
  * the metadata store, plans published retained. Nothing on the wire can crash it: every message it cannot use is
  * counted (per error code and per patient), logged rate-limited, acknowledged and dropped. docs/processing.md.
  */
+import { randomUUID } from 'node:crypto';
 import {
   alertsTopic,
   anglesTopic,
@@ -29,11 +30,12 @@ import type { MetadataStore } from '../store/metadata/store.js';
 import type { AngleSample, SeriesStore, SessionRef } from '../store/series/series-store.js';
 import { startHealthServer } from './health.js';
 import type { HealthServer } from './health.js';
+import { connectMqtt } from '@hipmon/gateway';
 import { connectService } from './mqtt-client.js';
 import type { ServiceConnection } from './mqtt-client.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { ReorderBufferOptions, ReorderRelease } from './reorder-buffer.js';
-import { recoverSession } from './session-recovery.js';
+import { recoverSession, resumedReorderOptions } from './session-recovery.js';
 import { SessionPipeline } from './session-pipeline.js';
 import type { PipelineOutput, LiveSessionState } from './session-pipeline.js';
 import { PlanPublisher } from './plan-publisher.js';
@@ -127,6 +129,8 @@ interface SessionEntry {
   /** Metadata writes apply (the patient is known to the metadata store). */
   metadata: boolean;
   endedAtMs: number | null;
+  /** The pipeline's releasedUntil at the last tick, and since when (service ms) it has not moved. */
+  released: { t: number; sinceMs: number };
 }
 
 const EMPTY_COUNTERS = (): ProcessingCounters => ({
@@ -155,6 +159,12 @@ const EMPTY_COUNTERS = (): ProcessingCounters => ({
 /** Ended sessions are kept this long so their late frames are still recognised (and stored) as such. */
 const ENDED_RETENTION_MS = 60_000;
 const TICK_MS = 100;
+/**
+ * A pipeline whose samples have waited this long (service ms) for the other sensor gets it declared silent. Longer
+ * than a reorder buffer's wait: a sensor whose frames are held for a missing one is not silent (after a restart the
+ * broker resends the frames it had in flight behind newer ones, and the held frames then come out in one burst).
+ */
+const SILENT_SENSOR_MS = 1500;
 const REJECT_LOG_INTERVAL_MS = 60_000;
 
 export async function startProcessingService(options: ProcessingServiceOptions): Promise<ProcessingService> {
@@ -191,10 +201,15 @@ export async function startProcessingService(options: ProcessingServiceOptions):
       logger.warn({ err: (err as Error).message, what }, 'metadata write failed');
     }
   };
+  /** Outputs produced while the session connection closes; stop() publishes them over a short-lived connection. */
+  const lateOutputs: [topic: string, payload: unknown][] = [];
   const publish = (topic: string, payload: unknown) => {
     const parsed = parseTopic(topic);
-    // Outputs of the flush at stop() are stored, not published: the connection is already closed.
-    if (!parsed || !connection || closing) return;
+    if (!parsed || !connection) return;
+    if (closing) {
+      lateOutputs.push([topic, payload]);
+      return;
+    }
     const v5 = connection.protocolVersion === 5;
     track(
       connection.client.publishAsync(topic, JSON.stringify(payload), {
@@ -267,6 +282,7 @@ export async function startProcessingService(options: ProcessingServiceOptions):
       lastActivityMs: now(),
       metadata: patientKnown(patientId),
       endedAtMs: null,
+      released: { t: -Infinity, sinceMs: now() },
     };
     sessions.set(key, entry);
     const recovery = recover(entry)
@@ -322,7 +338,8 @@ export async function startProcessingService(options: ProcessingServiceOptions):
       let buffer = entry.buffers.get(input.role);
       if (!buffer) {
         const nextSeq = entry.nextSeq[input.role];
-        buffer = new ReorderBuffer<ImuFrame>({ ...options.reorder, ...(nextSeq !== undefined && { nextSeq }) });
+        const reorder = options.reorder ?? {};
+        buffer = new ReorderBuffer<ImuFrame>(nextSeq === undefined ? reorder : resumedReorderOptions(reorder, nextSeq));
         entry.buffers.set(input.role, buffer);
       }
       const before = buffer.counters.duplicates;
@@ -545,6 +562,13 @@ export async function startProcessingService(options: ProcessingServiceOptions):
         for (const [role, buffer] of entry.buffers) {
           if (buffer.heldFrames > 0) handleReleases(entry, role, buffer.expire(t));
         }
+        const pipeline = entry.pipeline;
+        if (pipeline.releasedUntil !== entry.released.t || pipeline.pendingSamples === 0) {
+          entry.released = { t: pipeline.releasedUntil, sinceMs: t };
+        } else if (t - entry.released.sinceMs >= SILENT_SENSOR_MS) {
+          dispatch(entry, pipeline.releaseStalled());
+          entry.released = { t: pipeline.releasedUntil, sinceMs: t };
+        }
         if (!entry.pipeline.ended && t - entry.lastActivityMs >= idleTimeoutMs) {
           logger.info({ session: key }, 'session idle: ended');
           flushBuffers(entry);
@@ -558,6 +582,40 @@ export async function startProcessingService(options: ProcessingServiceOptions):
     }
   }, TICK_MS);
   tick.unref();
+
+  /**
+   * A rep that completes while the session connection is closing (messages still arrive until DISCONNECT) is
+   * stored like any other; its live events go out over a separate clean connection, so no rep is silently
+   * unpublished. The persistent session itself must stay untouched for the next instance.
+   */
+  async function publishLateOutputs(): Promise<void> {
+    if (lateOutputs.length === 0) return;
+    const outputs = lateOutputs.splice(0);
+    try {
+      const late = await connectMqtt(options.mqttUrl, {
+        clientId: `${options.clientId ?? 'hipmon-processing'}-stop-${randomUUID().slice(0, 8)}`,
+        clean: true,
+        reconnectPeriod: 0,
+      });
+      try {
+        await Promise.all(
+          outputs.map(([topic, payload]) => {
+            const kind = parseTopic(topic)!.kind;
+            return late.client.publishAsync(topic, JSON.stringify(payload), {
+              qos: TOPIC_QOS[kind],
+              retain: TOPIC_RETAINED[kind],
+              ...(late.protocolVersion === 5 && { properties: { contentType: CONTENT_TYPE_JSON } }),
+            });
+          }),
+        );
+      } finally {
+        await late.client.endAsync();
+      }
+    } catch (err) {
+      counters.publishErrors += outputs.length;
+      logger.warn({ err: (err as Error).message, outputs: outputs.length }, 'late outputs not published');
+    }
+  }
 
   // ---- start ----
   const clientId = options.clientId ?? 'hipmon-processing';
@@ -668,6 +726,7 @@ export async function startProcessingService(options: ProcessingServiceOptions):
       }
       while (pendingWrites.size > 0) await Promise.all(pendingWrites);
       await series.flush();
+      await publishLateOutputs();
       logger.info({ counters }, 'processing service stopped');
     },
   };

@@ -99,6 +99,11 @@ interface BufferedSample {
 
 /** A control whose time lies this far (s) beyond the data is applied at once: the clocks disagree. */
 const MAX_CONTROL_LEAD_S = 10;
+/**
+ * How far (s of data) one sensor's samples may run ahead of the other's before they go to the tracker anyway: a
+ * memory bound. A silent sensor is normally declared sooner by the caller's clock (`releaseStalled`).
+ */
+const MAX_STREAM_LEAD_S = 30;
 /** At most one sensor_data_gap alert per sensor per this many seconds of data. */
 const GAP_ALERT_INTERVAL_S = 10;
 
@@ -130,6 +135,12 @@ export class SessionPipeline {
   private readonly summary = new SessionSummaryAccumulator();
   private lastFrameT = -Infinity;
   private readonly latest: Record<'pelvis' | 'thigh', number> = { pelvis: -Infinity, thigh: -Infinity };
+  /** Samples not yet given to the tracker, per sensor, in time order (merged by time, see addSample). */
+  private readonly pending: Record<'pelvis' | 'thigh', BufferedSample[]> = { pelvis: [], thigh: [] };
+  /** A sensor declared silent by `releaseStalled`: the other's samples do not wait for it until it speaks again. */
+  private readonly silent: Record<'pelvis' | 'thigh', boolean> = { pelvis: false, thigh: false };
+  /** Time (s) of the last sample given to the tracker. */
+  private releasedUntil_ = -Infinity;
   private readonly lastGapAlert = new Map<SensorRole, number>();
   /** Repetitions ending at or before this time were reported before a restart: not reported again. */
   private reportedUntil = -Infinity;
@@ -167,6 +178,28 @@ export class SessionPipeline {
 
   get stats(): Readonly<typeof this.stats_> {
     return this.stats_;
+  }
+
+  /** Time (s) of the last sample given to the tracker: it stops moving while one sensor waits for the other. */
+  get releasedUntil(): number {
+    return this.releasedUntil_;
+  }
+
+  /** Samples waiting for the other sensor to reach their time. */
+  get pendingSamples(): number {
+    return this.pending.pelvis.length + this.pending.thigh.length;
+  }
+
+  /**
+   * The caller's clock says the sensor that others wait for has gone silent: what waits goes to the tracker, and
+   * until that sensor sends again the other's samples no longer wait for it.
+   */
+  releaseStalled(): PipelineOutput[] {
+    if (this.pending.pelvis.length > 0) this.silent.thigh = true;
+    if (this.pending.thigh.length > 0) this.silent.pelvis = true;
+    this.releaseSamples(false);
+    this.drainQueue(this.lastFrameT);
+    return this.take();
   }
 
   /** After a rebuild: repetitions ending at or before `t` were already reported. */
@@ -261,17 +294,51 @@ export class SessionPipeline {
     if (segment === 'thigh' && thighSide(role) !== this.side_) return;
     this.stats_.samples++;
     if (t > this.latest[segment]) this.latest[segment] = t;
-    const tracker = this.tracker;
-    if (tracker && t >= this.calibrationFrom) {
-      const buffer = this.calibrationBuffer;
-      if (buffer) {
-        if (t - this.calibrationFrom <= this.calibrationBufferS) buffer.push({ role, t, gyr, acc, mag });
-        else this.calibrationBuffer = null;
-      }
-      tracker.push(role, t, gyr, acc, mag);
-      if (tracker === this.tracker) this.checkCalibration();
-    }
+    this.silent[segment] = false;
+    this.pending[segment].push({ role, t, gyr, acc, mag });
+    this.releaseSamples(false);
     this.drainQueue(this.lastFrameT);
+  }
+
+  /**
+   * The tracker gets both sensors' samples merged by time, whatever order they arrived in: its frames depend on
+   * the interleaving once one sensor runs more than its maxGapS (0.1 s) ahead, which a burst of frames released
+   * together (a reorder buffer after a restart, the broker's redeliveries) does; the replay after a restart merges
+   * the stored samples by time too, so a resumed session gives the tracker exactly what an uninterrupted one did.
+   * A sample waits until the other sensor has reached its time or was declared silent, or until its own sensor is
+   * MAX_STREAM_LEAD_S further, or the end (`all`).
+   */
+  private releaseSamples(all: boolean): void {
+    const { pelvis, thigh } = this.pending;
+    const silent = this.silent;
+    for (;;) {
+      const p = pelvis[0];
+      const q = thigh[0];
+      let next: BufferedSample;
+      if (p && q) next = p.t <= q.t ? pelvis.shift()! : thigh.shift()!;
+      else if (p && (all || silent.thigh || this.latest.thigh >= p.t || this.latest.pelvis - p.t > MAX_STREAM_LEAD_S)) {
+        next = pelvis.shift()!;
+      } else if (
+        q &&
+        (all || silent.pelvis || this.latest.pelvis >= q.t || this.latest.thigh - q.t > MAX_STREAM_LEAD_S)
+      ) {
+        next = thigh.shift()!;
+      } else return;
+      this.feedTracker(next);
+    }
+  }
+
+  private feedTracker(sample: BufferedSample): void {
+    this.releasedUntil_ = sample.t;
+    const tracker = this.tracker;
+    if (!tracker || sample.t < this.calibrationFrom) return;
+    const buffer = this.calibrationBuffer;
+    if (buffer) {
+      if (sample.t - this.calibrationFrom <= this.calibrationBufferS) buffer.push(sample);
+      else this.calibrationBuffer = null;
+    }
+    tracker.push(sample.role, sample.t, sample.gyr, sample.acc, sample.mag);
+    if (tracker === this.tracker) this.checkCalibration();
   }
 
   private newTracker(exercise: ExerciseId | undefined): HipAngleTracker {
@@ -420,6 +487,7 @@ export class SessionPipeline {
   }
 
   private finish(t: number | undefined): void {
+    this.releaseSamples(true);
     this.tracker?.finish();
     // Everything queued is due now, in order (a stop_set waiting for data that will not come).
     while (this.queue.length > 0) this.apply(this.queue.shift()!);

@@ -7,8 +7,23 @@
  */
 import type { ControlPayload, SensorRole, SessionStatePayload, Side } from '@hipmon/core';
 import type { SeriesStore, SessionRef, StoredImuSample } from '../store/series/series-store.js';
+import type { ReorderBufferOptions } from './reorder-buffer.js';
 import { SessionPipeline } from './session-pipeline.js';
 import type { SessionPipelineOptions } from './session-pipeline.js';
+
+/**
+ * Frames a resumed stream may hold behind a missing one. After a restart the broker sends the frames it had in
+ * flight to the stopped service only after some of the queued ones (Mosquitto: seqs 125–128 behind 129–138), all in
+ * one burst: a limit of a few frames would declare them a gap within milliseconds and the rep under way would be
+ * analysed without them (its start or end off by up to 0.6 s). So a resumed stream waits for a missing frame by
+ * time only (`maxWaitMs`, enforced by the service's timer); this bound just caps the memory.
+ */
+export const RESUMED_MAX_HELD_FRAMES = 256;
+
+/** Reorder options for a stream resumed at `nextSeq` (see RESUMED_MAX_HELD_FRAMES). */
+export function resumedReorderOptions(base: ReorderBufferOptions, nextSeq: number): ReorderBufferOptions {
+  return { ...base, nextSeq, maxHeldFrames: Math.max(base.maxHeldFrames ?? 0, RESUMED_MAX_HELD_FRAMES) };
+}
 
 export interface RecoveredSession {
   pipeline: SessionPipeline;
