@@ -59,6 +59,14 @@ const BENCHMARKS: Benchmark[] = [
       return formatGatewayReport(await runGatewayBenchmark());
     },
   },
+  {
+    name: 'dashboard',
+    summary: 'dashboard with 50 live sessions: page load to first chart paint, frame published → chart redrawn',
+    async run() {
+      const { runDashboardBenchmark, formatDashboardReport } = await import('./dashboard.js');
+      return formatDashboardReport(await runDashboardBenchmark({ log: (line) => process.stderr.write(`${line}\n`) }));
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { EXERCISE_CATALOGUE, EXERCISE_IDS } from '@hipmon/core';
 import type { PlanPayload } from '@hipmon/core';
 import { buildDashboardServer } from './app.js';
 import type { DashboardServerOptions } from './app.js';
@@ -306,6 +307,28 @@ describe('dashboard API', () => {
     });
     expect(unsafe.statusCode).toBe(400);
     expect(clinic.metadata.currentPlan('p1')!.version).toBe(2);
+  });
+
+  it('serves the exercise catalogue and precaution presets the plan editor offers, to logged-in users only', async () => {
+    await start();
+    const c = new Client(app);
+    expect((await c.request({ method: 'GET', url: '/api/catalogue' })).statusCode).toBe(401);
+    await c.login('alice');
+    const catalogue = (await c.request({ method: 'GET', url: '/api/catalogue' })).json();
+    expect(catalogue.exercises.map((e: { id: string }) => e.id)).toEqual([...EXERCISE_IDS]);
+    const abduction = catalogue.exercises.find((e: { id: string }) => e.id === 'standing_hip_abduction');
+    expect(abduction).toEqual({
+      id: 'standing_hip_abduction',
+      name: EXERCISE_CATALOGUE.standing_hip_abduction.name,
+      kind: 'reps',
+      targetRomDeg: 25,
+      romRangeDeg: { min: 15, max: 35 },
+      holdSeconds: null,
+    });
+    const stretch = catalogue.exercises.find((e: { id: string }) => e.id === 'hip_flexor_stretch');
+    expect(stretch.holdSeconds).toBe(EXERCISE_CATALOGUE.hip_flexor_stretch.hold!.holdS);
+    expect(catalogue.precautionPresets.posterior_tha.flexion).toEqual({ max: 90 });
+    expect(Object.keys(catalogue.precautionPresets).sort()).toEqual(['anterior_tha', 'posterior_tha']);
   });
 
   it('exports the session as CSV (one row per rep), a printable report and a FHIR R4 bundle', async () => {

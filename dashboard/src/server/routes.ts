@@ -2,9 +2,9 @@
  * The REST API. Every patient route starts with `visiblePatient`, which asks the metadata store whether the viewer
  * may see the patient (404 otherwise); the list and alert queries are viewer-scoped in the store itself.
  */
-import { EXERCISE_IDS } from '@hipmon/core';
+import { EXERCISE_CATALOGUE, EXERCISE_IDS } from '@hipmon/core';
 import type { ExerciseId } from '@hipmon/core';
-import { weekStartOf } from '@hipmon/services';
+import { PRECAUTION_PRESETS, weekStartOf } from '@hipmon/services';
 import type { Patient, User } from '@hipmon/services';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clearSessionCookie, sessionUser, setSessionCookie, verifyLogin } from './auth.js';
@@ -150,6 +150,29 @@ export function registerApiRoutes(app: FastifyInstance, ctx: DashboardContext): 
     '/api/me',
     { preHandler: authenticate, schema: { ...tags('auth'), response: { 200: userSchema } } },
     async (request) => publicUser(request.user!),
+  );
+
+  app.get(
+    '/api/catalogue',
+    {
+      preHandler: authenticate,
+      schema: { ...tags('plans'), description: 'Exercises a plan can prescribe and the precaution presets' },
+    },
+    // The browser bundle stays free of the core library: the plan editor reads the catalogue from here.
+    async () => ({
+      exercises: EXERCISE_IDS.map((id) => {
+        const def = EXERCISE_CATALOGUE[id];
+        return {
+          id,
+          name: def.name,
+          kind: def.kind,
+          targetRomDeg: def.targetRomDeg,
+          romRangeDeg: def.romRangeDeg,
+          holdSeconds: def.hold ? def.hold.holdS : null,
+        };
+      }),
+      precautionPresets: PRECAUTION_PRESETS,
+    }),
   );
 
   app.get(

@@ -2,6 +2,7 @@
 // The live hip-angle chart: the last WINDOW_S seconds of the three angles, redrawn at most once per animation
 // frame however fast the 25 Hz messages come (a redraw per message would make the chart stutter under load).
 import uPlot from 'uplot';
+import { CHART_DRAW_EVENT, markChartPaint } from './chart-paint.js';
 
 const WINDOW_S = 20;
 
@@ -17,6 +18,16 @@ export class LiveChart {
         width: Math.max(320, container.clientWidth || 800),
         height: 260,
         scales: { x: { time: false } },
+        hooks: {
+          draw: [
+            () => {
+              markChartPaint();
+              const last = this.t[this.t.length - 1];
+              if (last !== undefined)
+                container.dispatchEvent(new CustomEvent(CHART_DRAW_EVENT, { detail: { t: last } }));
+            },
+          ],
+        },
         axes: [{ label: 's' }, { label: '°' }],
         series: [
           { label: 't (s)' },

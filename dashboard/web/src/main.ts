@@ -1,11 +1,15 @@
 /// <reference lib="dom" />
 /**
- * The dashboard's single page: hash routes #/login, #/patients, #/patients/<id>. Plain TypeScript and the DOM: four
+ * The dashboard's single page: hash routes #/login, #/patients, #/patients/<id>, #/patients/<id>/progress. Plain
+ * TypeScript and the DOM: five
  * views do not need a framework, and this keeps the bundle small and the CSP strict (no inline code).
  */
 import { api, ApiError, login } from './api.js';
 import { fmt, h, when } from './dom.js';
 import { LiveChart } from './live-chart.js';
+import { planEditor } from './plan-editor.js';
+import type { Catalogue, PlanVersion } from './plan-editor.js';
+import { showProgress } from './progress-view.js';
 
 interface Patient {
   id: string;
@@ -20,11 +24,11 @@ interface PatientEntry {
   openAlerts: number;
   gateway: { online: boolean };
 }
-interface PlanItem {
-  exercise: string;
-  sets: number;
-  reps: number;
-  targetRomDeg: number | null;
+interface OpenAlert {
+  id: number;
+  at: number;
+  level: string;
+  message: string;
 }
 interface SessionReport {
   session: { id: string; startedAt: number; endedAt: number | null; state: string; planVersion: number | null };
@@ -46,7 +50,11 @@ async function route(): Promise<void> {
     if (hash === '#/login') return showLogin();
     const me = await api<{ displayName: string; role: string }>('GET', '/api/me');
     who.replaceChildren(h('span', {}, `${me.displayName} (${me.role}) `), logoutButton());
-    const m = /^#\/patients\/([A-Za-z0-9_-]{1,64})$/.exec(hash);
+    const m = /^#\/patients\/([A-Za-z0-9_-]{1,64})(\/progress)?$/.exec(hash);
+    if (m?.[2]) {
+      cleanup = await showProgress(app, m[1]!);
+      return;
+    }
     if (m) return await showPatient(m[1]!);
     return await showPatients();
   } catch (err) {
@@ -143,11 +151,20 @@ async function showPatients(): Promise<void> {
 }
 
 async function showPatient(patientId: string): Promise<void> {
-  const detail = await api<{ patient: Patient; plan: { items: PlanItem[] } | null; gateway: { online: boolean } }>(
-    'GET',
-    `/api/patients/${patientId}`,
-  );
-  const targets = new Map((detail.plan?.items ?? []).map((i) => [i.exercise, i]));
+  const [detail, catalogue] = await Promise.all([
+    api<{
+      patient: Patient;
+      plan: PlanVersion | null;
+      gateway: { online: boolean };
+      openAlerts: OpenAlert[];
+      adherence: PatientEntry['adherence'];
+    }>('GET', `/api/patients/${patientId}`),
+    api<Catalogue>('GET', '/api/catalogue'),
+  ]);
+  // The live view shows the targets of the plan the running session was started with; a saved plan takes over
+  // at the next session, as it does for the processing service.
+  let targets = new Map((detail.plan?.items ?? []).map((i) => [i.exercise, i]));
+  let nextTargets = targets;
   const gateway = h(
     'span',
     { class: detail.gateway.online ? 'online' : 'offline' },
@@ -160,12 +177,20 @@ async function showPatient(patientId: string): Promise<void> {
   const lastRom = h('span', { 'data-testid': 'last-rom' }, '–');
   const bestRom = h('span', {}, '–');
   const alerts = h('ul', { 'data-testid': 'live-alerts' });
+  const openAlerts = h('ul', { 'data-testid': 'open-alerts' });
   const chartBox = h('div', { class: 'chart' });
   const history = h('tbody');
 
   app.replaceChildren(
     h('h1', {}, detail.patient.displayName),
-    h('p', {}, `${detail.patient.treatedSide} hip · ${detail.patient.surgeryType} · gateway `, gateway),
+    h(
+      'p',
+      {},
+      `${detail.patient.treatedSide} hip · ${detail.patient.surgeryType} · gateway `,
+      gateway,
+      ` · this week ${detail.adherence.sessionsDone}/${detail.adherence.sessionsPrescribed} sessions · `,
+      h('a', { href: `#/patients/${patientId}/progress` }, 'Progress over weeks'),
+    ),
     h(
       'section',
       { class: 'card' },
@@ -181,6 +206,15 @@ async function showPatient(patientId: string): Promise<void> {
       chartBox,
       h('h3', {}, 'Alerts'),
       alerts,
+    ),
+    h('section', { class: 'card' }, h('h2', {}, 'Open alerts'), openAlerts),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Exercise plan'),
+      planEditor(patientId, catalogue, detail.plan, (plan) => {
+        nextTargets = new Map(plan.items.map((i) => [i.exercise, i]));
+      }),
     ),
     h(
       'section',
@@ -235,12 +269,47 @@ async function showPatient(patientId: string): Promise<void> {
   };
   await loadHistory();
 
+  const renderOpenAlerts = (list: OpenAlert[]) => {
+    if (list.length === 0) {
+      openAlerts.replaceChildren(h('li', {}, 'none'));
+      return;
+    }
+    openAlerts.replaceChildren(
+      ...list.map((a) => {
+        const button = h('button', { type: 'button', 'aria-label': `Acknowledge alert ${a.id}` }, 'Acknowledge');
+        const error = h('span', { class: 'error' });
+        const item = h(
+          'li',
+          { class: `alert-${a.level}`, 'data-alert-id': String(a.id) },
+          `${when(a.at)} ${a.level}: ${a.message} `,
+          button,
+          error,
+        );
+        button.addEventListener('click', async () => {
+          button.disabled = true;
+          try {
+            await api('POST', `/api/alerts/${a.id}/acknowledge`);
+            await loadOpenAlerts();
+          } catch (err) {
+            error.textContent = ` ${(err as Error).message}`;
+            button.disabled = false;
+          }
+        });
+        return item;
+      }),
+    );
+  };
+  const loadOpenAlerts = async () =>
+    renderOpenAlerts(await api<OpenAlert[]>('GET', `/api/patients/${patientId}/alerts`));
+  renderOpenAlerts(detail.openAlerts);
+
   const chart = new LiveChart(chartBox);
   let sessionId: string | null = null;
   const seenReps = new Set<string>();
   let best = 0;
   const resetSession = (id: string) => {
     sessionId = id;
+    targets = nextTargets;
     seenReps.clear();
     best = 0;
     repCount.textContent = '0';
@@ -290,6 +359,8 @@ async function showPatient(patientId: string): Promise<void> {
       if (p.state === 'ended') void loadHistory();
     } else if (msg.type === 'alerts') {
       alerts.prepend(h('li', { class: `alert-${p.level}` }, `${p.level}: ${p.message}`));
+      // The processing service stores the alert (with the id to acknowledge) in the same step as it publishes it.
+      void loadOpenAlerts().catch(() => undefined);
     }
   });
   cleanup = () => {
