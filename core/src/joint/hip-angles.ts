@@ -37,10 +37,23 @@ export const sideSign = (side: Side): 1 | -1 => (side === 'right' ? 1 : -1);
 
 /** Rotation of the femur segment frame relative to the pelvis segment frame (femur → pelvis) for clinical angles. */
 export function hipRotationFromAngles(angles: Readonly<HipAngles>, side: Side): Quat {
+  const q: Quat = [1, 0, 0, 0];
+  hipRotationFromAnglesInto(q, angles.flexion, angles.abduction, angles.rotation, side);
+  return q;
+}
+
+/** hipRotationFromAngles writing into `out`, angles in degrees as scalars: allocation-free. */
+export function hipRotationFromAnglesInto(
+  out: NumArray,
+  flexion: number,
+  abduction: number,
+  rotation: number,
+  side: Side,
+): NumArray {
   const m = sideSign(side);
-  const a = angles.flexion * DEG * 0.5;
-  const b = -m * angles.abduction * DEG * 0.5;
-  const g = m * angles.rotation * DEG * 0.5;
+  const a = flexion * DEG * 0.5;
+  const b = -m * abduction * DEG * 0.5;
+  const g = m * rotation * DEG * 0.5;
   // qz(α) ⊗ qx(β) ⊗ qy(γ), expanded: qz ⊗ qx = [ca·cb, ca·sb, sa·sb, sa·cb]
   const ca = Math.cos(a),
     sa = Math.sin(a),
@@ -53,7 +66,11 @@ export function hipRotationFromAngles(angles: Readonly<HipAngles>, side: Side): 
     y = sa * sb,
     z = sa * cb;
   // (w, x, y, z) ⊗ (cg, 0, sg, 0)
-  return [w * cg - y * sg, x * cg - z * sg, w * sg + y * cg, z * cg + x * sg];
+  out[0] = w * cg - y * sg;
+  out[1] = x * cg - z * sg;
+  out[2] = w * sg + y * cg;
+  out[3] = z * cg + x * sg;
+  return out;
 }
 
 /** Clinical hip angles (degrees) of a femur-relative-to-pelvis rotation. Allocates the result. */

@@ -12,9 +12,8 @@
  * - rotation: about the superior axis, + = the treated side moves forward.
  */
 import type { HipAngles, Side } from '../joint/hip-angles.js';
-import { hipAnglesFromRotationInto, sideSign } from '../joint/hip-angles.js';
+import { hipAnglesFromRotationInto, hipRotationFromAnglesInto } from '../joint/hip-angles.js';
 import type { NumArray } from '../math/quat.js';
-import { DEG } from '../math/quat.js';
 
 /** Pelvis rotation from a reference orientation, degrees, signs as above. */
 export interface PelvisChange {
@@ -83,24 +82,6 @@ export function pelvisQuatFromAnglesInto(
   angles: Readonly<PelvisOrientationAngles>,
   side: Side,
 ): NumArray {
-  const m = sideSign(side);
-  const a = -angles.tilt * DEG * 0.5;
-  const b = -m * angles.obliquity * DEG * 0.5;
-  const g = m * angles.rotation * DEG * 0.5;
-  const ca = Math.cos(a),
-    sa = Math.sin(a),
-    cb = Math.cos(b),
-    sb = Math.sin(b),
-    cg = Math.cos(g),
-    sg = Math.sin(g);
-  // qz(a) ⊗ qx(b) = [ca·cb, ca·sb, sa·sb, sa·cb], then ⊗ qy(g) = (cg, 0, sg, 0).
-  const w = ca * cb,
-    x = ca * sb,
-    y = sa * sb,
-    z = sa * cb;
-  out[0] = w * cg - y * sg;
-  out[1] = x * cg - z * sg;
-  out[2] = w * sg + y * cg;
-  out[3] = z * cg + x * sg;
-  return out;
+  // The pelvis angles are the hip decomposition with tilt = −flexion: the same Cardan Z-X-Y composition.
+  return hipRotationFromAnglesInto(out, -angles.tilt, angles.obliquity, angles.rotation, side);
 }
