@@ -13,10 +13,10 @@
  * Holds are reported after the return is complete and the patient is still again (a second or so later); a hold
  * shorter than the minimum hold time is not reported.
  */
-import { DetectorFrontEnd } from './front-end.js';
+import { DetectorBase } from './detector-base.js';
+import type { DetectorFrontEnd } from './front-end.js';
 import { minimumJerkTime } from './minimum-jerk.js';
-import type { DetectorConfig } from './options.js';
-import type { AngleSample, HoldEvent, MovementPhase, MovementProgress } from './types.js';
+import type { HoldEvent, MovementPhase } from './types.js';
 
 const enum State {
   Rest,
@@ -54,9 +54,7 @@ const APPROACH_LEAD_S = 1;
 const RETURN_TAIL_S = 1;
 const SETTLE_WAIT_S = 2.5;
 
-export class HoldDetector {
-  readonly progress: MovementProgress;
-  readonly frontEnd: DetectorFrontEnd;
+export class HoldDetector extends DetectorBase<HoldEvent> {
   count = 0;
 
   private state = State.Rest;
@@ -78,37 +76,9 @@ export class HoldDetector {
   private readonly fitX = new Float64Array(LEVELS.length);
   private readonly fitY = new Float64Array(LEVELS.length);
 
-  constructor(private readonly config: DetectorConfig) {
-    this.frontEnd = new DetectorFrontEnd(config);
-    this.progress = {
-      t: Number.NaN,
-      phase: 'rest',
-      phaseSince: Number.NaN,
-      excursion: 0,
-      share: 0,
-      restAngle: Number.NaN,
-      count: 0,
-      partialCount: 0,
-      heldS: 0,
-    };
-  }
-
-  push(t: number, flexion: number, abduction: number, rotation: number): HoldEvent | null {
-    return this.frontEnd.push(t, flexion, abduction, rotation) ? this.step() : null;
-  }
-
-  /** `push` of a sample object (see CenteredSmoother.pushSample). */
-  pushSample(s: Readonly<AngleSample>): HoldEvent | null {
-    return this.frontEnd.pushSample(s) ? this.step() : null;
-  }
-
   /** End of the stream: processes the pending samples, and reports a hold still in progress if long enough. */
   flush(): HoldEvent[] {
-    const events: HoldEvent[] = [];
-    while (this.frontEnd.drain()) {
-      const ev = this.step();
-      if (ev) events.push(ev);
-    }
+    const events = this.drainPending();
     const t = this.frontEnd.t;
     let last: HoldEvent | null = null;
     // Held until the very end, or on the way back: the hold happened, report it.
@@ -119,7 +89,7 @@ export class HoldDetector {
     return events;
   }
 
-  private step(): HoldEvent | null {
+  protected step(): HoldEvent | null {
     const fe = this.frontEnd;
     const c = this.config;
     const rest = fe.rest;

@@ -17,9 +17,8 @@
  * position, the trunk lean before seat-off) never start a repetition.
  */
 import type { HipAngles } from '../joint/hip-angles.js';
-import { DetectorFrontEnd } from './front-end.js';
-import type { DetectorConfig } from './options.js';
-import type { AngleSample, MovementPhase, MovementProgress, RepEvent } from './types.js';
+import { DetectorBase } from './detector-base.js';
+import type { MovementPhase, RepEvent } from './types.js';
 
 const enum State {
   Rest,
@@ -31,9 +30,7 @@ const enum State {
 /** A rise of the excursion by more than the peak tolerance within this time keeps the phase "concentric". */
 const RISING_WINDOW_S = 0.3;
 
-export class RepDetector {
-  readonly progress: MovementProgress;
-  readonly frontEnd: DetectorFrontEnd;
+export class RepDetector extends DetectorBase<RepEvent> {
   count = 0;
   partialCount = 0;
 
@@ -52,41 +49,12 @@ export class RepDetector {
   private riseT = 0;
   private reported = 0;
 
-  constructor(private readonly config: DetectorConfig) {
-    this.frontEnd = new DetectorFrontEnd(config);
-    this.progress = {
-      t: Number.NaN,
-      phase: 'rest',
-      phaseSince: Number.NaN,
-      excursion: 0,
-      share: 0,
-      restAngle: Number.NaN,
-      count: 0,
-      partialCount: 0,
-      heldS: 0,
-    };
-  }
-
-  push(t: number, flexion: number, abduction: number, rotation: number): RepEvent | null {
-    return this.frontEnd.push(t, flexion, abduction, rotation) ? this.step() : null;
-  }
-
-  /** `push` of a sample object (see CenteredSmoother.pushSample). */
-  pushSample(s: Readonly<AngleSample>): RepEvent | null {
-    return this.frontEnd.pushSample(s) ? this.step() : null;
-  }
-
   /** End of the stream: processes the samples still inside the smoothing window; returns their events. */
   flush(): RepEvent[] {
-    const events: RepEvent[] = [];
-    while (this.frontEnd.drain()) {
-      const ev = this.step();
-      if (ev) events.push(ev);
-    }
-    return events;
+    return this.drainPending();
   }
 
-  private step(): RepEvent | null {
+  protected step(): RepEvent | null {
     const fe = this.frontEnd;
     const c = this.config;
     const rest = fe.rest;
