@@ -1,5 +1,5 @@
 export { freePort, freePorts, isPortAccepting, LOOPBACK } from './ports.js';
-export { ServiceStartError } from './local-service.js';
+export { ServiceStartError, type ServiceLifecycle } from './local-service.js';
 export {
   startMosquitto,
   mosquittoConfig,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveBinary } from './binaries.js';
 import { LocalService } from './local-service.js';
+import type { ServiceLifecycle } from './local-service.js';
 import { freePorts, LOOPBACK } from './ports.js';
 import { startWithPortRetry } from './port-retry.js';
 
@@ -18,7 +19,8 @@ export interface InfluxdOptions {
   startTimeoutMs?: number;
 }
 
-export interface InfluxdHandle {
+/** influxd logs to stdout/stderr, which logs() returns. */
+export interface InfluxdHandle extends ServiceLifecycle {
   /** http://127.0.0.1:<port> (HTTP API v1: /ping, /write, /query) */
   readonly url: string;
   readonly host: string;
@@ -31,16 +33,6 @@ export interface InfluxdHandle {
   readonly metaDir: string;
   readonly walDir: string;
   readonly configFile: string;
-  /** PID while running, undefined after kill()/stop(). */
-  readonly pid: number | undefined;
-  /** Graceful stop and removal of the temp dir; idempotent. */
-  stop(): Promise<void>;
-  /** Graceful stop, then start again on the same ports and data. */
-  restart(): Promise<void>;
-  /** Sends a signal (default SIGKILL, a crash) and waits for the exit; restart() brings it back. */
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Captured stdout/stderr (influxd logs there). */
-  logs(): string;
 }
 
 interface InfluxdConfigInput {

@@ -8,6 +8,20 @@ import { lastLines, readTextIfPresent } from './log-tail.js';
 import { pollUntil } from './wait.js';
 import { Watchdog } from './watchdog.js';
 
+/** What every harness handle offers to drive its process: the fault tests stop, restart and crash services. */
+export interface ServiceLifecycle {
+  /** PID while running, undefined after kill()/stop(). */
+  readonly pid: number | undefined;
+  /** Graceful stop and removal of the temp dir; idempotent. */
+  stop(): Promise<void>;
+  /** Graceful stop, then start again on the same ports and data. */
+  restart(): Promise<void>;
+  /** Sends a signal (default SIGKILL, a crash) and waits for the exit; restart() brings it back. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Captured output and log files. */
+  logs(): string;
+}
+
 export interface LocalServiceSpec {
   /** Short name used in errors and file names, e.g. 'mosquitto'. */
   name: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { connect } from 'mqtt';
 import { resolveBinary } from './binaries.js';
 import { LocalService } from './local-service.js';
+import type { ServiceLifecycle } from './local-service.js';
 import { freePort, LOOPBACK } from './ports.js';
 import { startWithPortRetry } from './port-retry.js';
 
@@ -20,7 +21,8 @@ export interface MosquittoOptions {
   startTimeoutMs?: number;
 }
 
-export interface MosquittoHandle {
+/** stop() saves the persistence db first; logs() includes mosquitto's log file. */
+export interface MosquittoHandle extends ServiceLifecycle {
   /** mqtt://127.0.0.1:<port> */
   readonly url: string;
   readonly host: string;
@@ -28,16 +30,6 @@ export interface MosquittoHandle {
   /** Temp dir holding mosquitto.conf, the persistence db and the logs. */
   readonly dir: string;
   readonly configFile: string;
-  /** PID while running, undefined after kill()/stop(). */
-  readonly pid: number | undefined;
-  /** Graceful stop (the persistence db is saved) and removal of the temp dir; idempotent. */
-  stop(): Promise<void>;
-  /** Graceful stop, then start again on the same port and persistence db. */
-  restart(): Promise<void>;
-  /** Sends a signal (default SIGKILL, a crash) and waits for the exit; restart() brings it back. */
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Captured stdout/stderr and mosquitto's log file. */
-  logs(): string;
 }
 
 interface MosquittoConfigInput {
