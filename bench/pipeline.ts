@@ -1,7 +1,7 @@
 /**
  * The whole analysis chain end to end against the simulator's ground truth, and its throughput.
  *
- *   npx tsx bench/pipeline.ts [--seeds N] [--full] [--runs N] [--throughput-only]
+ *   npx tsx bench/pipeline.ts [--seeds N] [--full] [--runs N] [--throughput-only | --matrix-only] [--exercise ID]… [--noise LEVEL]…
  *
  * Chain (exactly the live path): simulated IMU samples of both sensors (recordMotion: sensor errors, misplacement,
  * 6D/9D) → HipAngleTracker (fusion, calibration, ISB hip angles at 100 Hz) → MovementDetector (reps / holds) and
@@ -39,7 +39,7 @@ import {
 } from '@hipmon/core';
 import type { DetectorEvent, ExerciseId, HipAngles, RecordingSample, Side } from '@hipmon/core';
 import { createMotionScript, recordMotion } from '@hipmon/simulator';
-import type { ErrorPreset, ExerciseMotionScript, MotionOptions } from '@hipmon/simulator';
+import type { ErrorPreset, ExerciseMotionScript, MotionOptions, SimulatedSensor } from '@hipmon/simulator';
 
 export const MISPLACEMENTS_DEG = [0, 8, 15] as const;
 export const NOISE_LEVELS: readonly ErrorPreset[] = ['low', 'typical', 'high'];
@@ -72,6 +72,11 @@ export interface PipelineBenchmarkOptions {
   runs?: number;
   /** Skip the matrix (throughput only). */
   throughputOnly?: boolean;
+  /** Skip the throughput (matrix only). */
+  matrixOnly?: boolean;
+  /** Restrict the matrix to these exercises / noise levels (a quicker look at one corner). Default: all. */
+  exercises?: readonly ExerciseId[];
+  noise?: readonly ErrorPreset[];
 }
 
 /** One recording's outcome. */
@@ -149,13 +154,15 @@ export interface PipelineBenchmarkResult {
   byMisplacement: { misplacementDeg: number; score: PipelineScore }[];
   total: PipelineScore | null;
   misses: string[];
+  /** Recordings over the RMSE targets, the furthest over first (by the largest ratio RMSE / target of a plane). */
+  offTarget: RecordingOutcome[];
   throughput: ThroughputFigure[];
   seconds: { matrix: number; throughput: number };
 }
 
 const zeroAngles = (): HipAngles => ({ flexion: 0, abduction: 0, rotation: 0 });
 
-interface Cell {
+export interface Cell {
   exercise: ExerciseId;
   noise: ErrorPreset;
   mode: Mode;
@@ -165,26 +172,30 @@ interface Cell {
   variant: string;
 }
 
-function cells(o: Required<Pick<PipelineBenchmarkOptions, 'seeds' | 'full'>>): Cell[] {
+function cells(o: Required<Pick<PipelineBenchmarkOptions, 'seeds' | 'full' | 'exercises' | 'noise'>>): Cell[] {
   const out: Cell[] = [];
   let turn = 0;
   for (const exercise of EXERCISE_IDS) {
     const variants = Object.keys(VARIANTS).filter((v) => getExercise(exercise).kind !== 'hold' || v !== 'partial');
     for (const noise of NOISE_LEVELS) {
+      // Skipped cells still take their turn: a restricted run sees the same recordings as the full one.
+      const skipped = !o.exercises.includes(exercise) || !o.noise.includes(noise);
       for (const mode of MODES) {
         for (const side of SIDES) {
           for (let seed = 1; seed <= o.seeds; seed++) {
             const base = { exercise, noise, mode, side, seed };
             if (o.full) {
+              if (skipped) continue;
               for (const misplacementDeg of MISPLACEMENTS_DEG)
                 for (const variant of variants) out.push({ ...base, misplacementDeg, variant });
             } else {
               // In turn, with co-prime strides, so each row sees the misplacements and variants mixed.
-              out.push({
-                ...base,
-                misplacementDeg: MISPLACEMENTS_DEG[turn % MISPLACEMENTS_DEG.length]!,
-                variant: variants[Math.floor(turn / MISPLACEMENTS_DEG.length) % variants.length]!,
-              });
+              if (!skipped)
+                out.push({
+                  ...base,
+                  misplacementDeg: MISPLACEMENTS_DEG[turn % MISPLACEMENTS_DEG.length]!,
+                  variant: variants[Math.floor(turn / MISPLACEMENTS_DEG.length) % variants.length]!,
+                });
               turn++;
             }
           }
@@ -196,7 +207,10 @@ function cells(o: Required<Pick<PipelineBenchmarkOptions, 'seeds' | 'full'>>): C
 }
 
 /** A cell's recording and its truth; the seed mixes in everything so no two cells share sensor errors. */
-function simulate(c: Cell, reps: number): { script: ExerciseMotionScript; samples: RecordingSample[] } {
+export function simulate(
+  c: Cell,
+  reps: number,
+): { script: ExerciseMotionScript; samples: RecordingSample[]; sensors: SimulatedSensor[] } {
   const hold = getExercise(c.exercise).kind === 'hold';
   const seed =
     c.seed * 1_000_003 +
@@ -219,11 +233,11 @@ function simulate(c: Cell, reps: number): { script: ExerciseMotionScript; sample
     seed,
     mag: c.mode === '9d',
   });
-  return { script, samples: recording.samples };
+  return { script, samples: recording.samples, sensors: recording.sensors };
 }
 
 /** What the chain produced for one recording. */
-interface ChainOutput {
+export interface ChainOutput {
   frames: { t: Float64Array; angles: Float64Array; n: number };
   events: DetectorEvent[];
   /** Ids of the envelope alerts, in order. */
@@ -232,7 +246,7 @@ interface ChainOutput {
 }
 
 /** The live chain over one recording: tracker → detector + precaution monitor on every frame, then flushed. */
-function runChain(
+export function runChain(
   samples: readonly RecordingSample[],
   exercise: ExerciseId,
   side: Side,
@@ -399,7 +413,13 @@ export function runPipelineBenchmark(options: PipelineBenchmarkOptions = {}): Pi
   const started = performance.now();
   const outcomes: RecordingOutcome[] = [];
   if (!options.throughputOnly) {
-    for (const c of cells({ seeds, full: options.full ?? false })) {
+    const matrix = cells({
+      seeds,
+      full: options.full ?? false,
+      exercises: options.exercises ?? EXERCISE_IDS,
+      noise: options.noise ?? NOISE_LEVELS,
+    });
+    for (const c of matrix) {
       const { script, samples } = simulate(c, reps);
       const out = runChain(samples, c.exercise, c.side, c.mode, script.romDeg, true);
       outcomes.push(evaluate(c, script, out));
@@ -424,7 +444,7 @@ export function runPipelineBenchmark(options: PipelineBenchmarkOptions = {}): Pi
     score: score(outcomes.filter((o) => o.misplacementDeg === misplacementDeg)),
   })).filter((g) => g.score.recordings > 0);
   const t1 = performance.now();
-  const throughput = MODES.map((mode) => measureThroughput(mode, options.runs ?? 5));
+  const throughput = options.matrixOnly ? [] : MODES.map((mode) => measureThroughput(mode, options.runs ?? 5));
   return {
     rows,
     byNoiseMode,
@@ -432,6 +452,9 @@ export function runPipelineBenchmark(options: PipelineBenchmarkOptions = {}): Pi
     byMisplacement,
     total: outcomes.length > 0 ? score(outcomes) : null,
     misses: outcomes.filter((o) => !o.exact || o.unmatched > 0 || o.duringRest > 0).map((o) => o.label),
+    offTarget: outcomes
+      .filter((o) => targetRatio(o.rmse) > 1)
+      .sort((a, b) => targetRatio(b.rmse) - targetRatio(a.rmse)),
     throughput,
     seconds: { matrix: matrixS, throughput: (performance.now() - t1) / 1000 },
   };
@@ -445,6 +468,9 @@ const THROUGHPUT_SET: readonly { exercise: ExerciseId; side: Side; reps: number 
   { exercise: 'sit_to_stand', side: 'left', reps: 25 },
   { exercise: 'hip_flexor_stretch', side: 'right', reps: 4 },
 ];
+
+/** The largest RMSE / target over the planes: > 1 is off target. */
+const targetRatio = (rmse: HipAngles): number => Math.max(...HIP_ANGLE_NAMES.map((k) => rmse[k] / GOALS.rmseDeg[k]));
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -552,6 +578,8 @@ function measureThroughput(mode: Mode, runs: number): ThroughputFigure {
   };
 }
 
+const WORST_LISTED = 12;
+
 export function formatPipelineReport(r: PipelineBenchmarkResult): string {
   const f2 = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2)).padStart(7);
   const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)} %`);
@@ -596,6 +624,10 @@ export function formatPipelineReport(r: PipelineBenchmarkResult): string {
         `rotation ≤ ${GOALS.rmseDeg.rotation}° → ${t.rmseOnTarget}/${t.recordings} recordings`,
     );
     if (r.misses.length > 0) lines.push(`wrong counts or false reps: ${r.misses.join('; ')}`);
+    if (r.offTarget.length > 0) {
+      lines.push(`furthest over the RMSE targets (flexion / abduction / rotation °):`);
+      for (const o of r.offTarget.slice(0, WORST_LISTED)) lines.push(`  ${planes(o.rmse)}  ${o.label}`);
+    }
     lines.push(`matrix: ${r.seconds.matrix.toFixed(0)} s (simulation included)`);
   }
   for (const x of r.throughput) {
@@ -622,6 +654,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       full: { type: 'boolean' },
       runs: { type: 'string' },
       'throughput-only': { type: 'boolean' },
+      'matrix-only': { type: 'boolean' },
+      exercise: { type: 'string', multiple: true },
+      noise: { type: 'string', multiple: true },
     },
   });
   const result = runPipelineBenchmark({
@@ -629,6 +664,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     full: values.full,
     runs: values.runs === undefined ? undefined : Number(values.runs),
     throughputOnly: values['throughput-only'],
+    matrixOnly: values['matrix-only'],
+    exercises: values.exercise?.map((id) => getExercise(id as ExerciseId).id),
+    noise: values.noise?.map((n) => {
+      if (!NOISE_LEVELS.includes(n as ErrorPreset)) throw new Error(`unknown noise level '${n}'`);
+      return n as ErrorPreset;
+    }),
   });
   process.stdout.write(formatPipelineReport(result) + '\n');
 }

@@ -113,9 +113,6 @@ export interface TrackerStats {
 
 type Segment = 'pelvis' | 'thigh';
 
-/** How far (degrees) a sensor's heading may have turned during a drop-out long enough to restart its filter. */
-const RESTART_HEADING_SIGMA_DEG = 10;
-
 /**
  * Largest plausible gyroscope bias (°/s) for the tracker's filters. VQF's 2 °/s is below what cheap, badly
  * calibrated sensors show (1 °/s per axis is common, 3 °/s occurs); a sensor beyond the clip is never detected at
@@ -317,7 +314,9 @@ export class HipAngleTracker {
     const restarts = this.pelvis.restarts + this.thigh.restarts;
     if (restarts !== this.filterRestarts) {
       this.filterRestarts = restarts;
-      functional?.addDriftUncertainty(RESTART_HEADING_SIGMA_DEG);
+      // How far the relative heading may have moved across the restarts (orientation-track.ts).
+      const variance = this.pelvis.takeRestartHeadingVariance() + this.thigh.takeRestartHeadingVariance();
+      functional?.addDriftUncertainty(Math.sqrt(variance));
     }
     if (functional && !gap && this.status_.final) {
       functional.update(this.qPelvis, this.qThigh);

@@ -74,6 +74,40 @@ describe('OrientationTrack', () => {
     expect(Math.abs(headingDeg(q) - heading * RAD)).toBeLessThan(0.2);
   });
 
+  /** Heading (degrees) at the end of a turn whose rate ramps up at 180 °/s² (a movement speeding up), samples [from, to) lost. */
+  function rampingTurn(from: number, to: number) {
+    const track = new OrientationTrack({ mode: '6d', rate: 100 });
+    for (let k = 0; k < 300; k++) {
+      const rate = k >= 100 ? Math.min(180, 1.8 * (k - 100)) * DEG : 0;
+      if (k >= from && k < to) continue;
+      track.push(k / 100, [0, 0, rate], [0, 0, G]);
+    }
+    const q: Quat = [1, 0, 0, 0];
+    track.orientationAt(track.latestTime, q);
+    return { track, headingDeg: headingDeg(q) };
+  }
+  const unbroken = rampingTurn(0, 0).headingDeg;
+  /** |a − b| in degrees, wrapped to [0, 180]. */
+  const headingDifference = (a: number, b: number): number => Math.abs(((((a - b) % 360) + 540) % 360) - 180);
+
+  it('bridges a gap with the mean of the rates on either side: 200 ms lost while the turn speeds up', () => {
+    const { track, headingDeg } = rampingTurn(140, 160);
+    expect(track.restarts).toBe(0);
+    expect(track.lostSamples).toBe(20);
+    // The rate after the gap alone would overshoot by about half the rate's change times the gap: ½ · 37.8 °/s · 0.21 s.
+    expect(headingDifference(headingDeg, unbroken)).toBeLessThan(0.2);
+  });
+
+  it('restarts after a 400 ms drop-out mid-turn and carries the heading across it by the mean rate', () => {
+    const { track, headingDeg } = rampingTurn(140, 180);
+    expect(track.restarts).toBe(1);
+    // Assuming no turn during the silence would be about 28° off (what the sensor turned while silent).
+    expect(headingDifference(headingDeg, unbroken)).toBeLessThan(0.5);
+    // The heading carried across is reported with its uncertainty (8° per second of silence, 2° at least).
+    expect(Math.sqrt(track.takeRestartHeadingVariance())).toBeCloseTo(8 * 0.41, 6);
+    expect(track.takeRestartHeadingVariance()).toBe(0);
+  });
+
   it('interpolates between stored orientations and holds the newest one beyond it', () => {
     const track = new OrientationTrack({ mode: '6d', rate: 100 });
     for (let k = 0; k <= 300; k++) track.push(k / 100, [0, 0, k >= 100 ? 10 * DEG : 0], [0, 0, G]);

@@ -5,20 +5,23 @@
  *
  * Timing: stamps carry jitter and sensors drop packets, so the filter integrates whole sample periods: the number
  * of periods between two stamps is rounded (1 normally, n + 1 after n lost samples), the period is the mean over
- * the stream so far (jitter averages out), and the gyroscope rate of the sample after a gap is integrated over the
- * gap. When no rate is given, a first estimate comes from the median interval of the first samples (they are held
- * back until then: a fraction of a second at the start of the calibration pose).
+ * the stream so far (jitter averages out), and across a gap the filter integrates the mean of the rates on either
+ * side of it (exercise movements are smooth: the rate changes about linearly over a fraction of a second, and the
+ * rate after the gap alone would over- or under-shoot by half the change). When no rate is given, a first estimate
+ * comes from the median interval of the first samples (they are held back until then: a fraction of a second at
+ * the start of the calibration pose).
  *
- * A longer silence (radio drop-out, > maxBridgeS) cannot be bridged by integrating one rate sample over it: the
- * filter restarts instead (its inclination is right again from the first accelerometer sample; the gyroscope bias
- * estimate is carried over) and its new heading frame is turned onto the old one assuming the sensor's heading did
- * not change meanwhile. `restarts` counts them: the heading across a restart is a guess the consumer may want to
- * re-estimate.
+ * A longer silence (radio drop-out, > maxBridgeS) is not bridged inside the filter, whose inclination would carry
+ * the bridge's error for seconds: the filter restarts instead (its inclination is right again from the first
+ * accelerometer sample; the gyroscope bias estimate is carried over) and its new heading frame is turned onto the
+ * heading the sensor had by the same mean-rate bridge — or, after more than MAX_HEADING_BRIDGE_S, onto its heading
+ * before the silence (the rates on either side say nothing about what happened in between). `restarts` counts
+ * them: the heading across a restart is a guess the consumer may want to re-estimate.
  */
 import { createOrientationFilter } from '../fusion/orientationFilter.js';
 import type { OrientationFilter } from '../fusion/orientationFilter.js';
 import type { OrientationFilterTuning } from '../fusion/options.js';
-import { quatMultiplyF64Into, quatSlerpInto } from '../math/quat.js';
+import { quatFromRotationVector, quatMultiplyF64Into, quatMultiplyInto, quatSlerpInto } from '../math/quat.js';
 import type { NumArray } from '../math/quat.js';
 import { StillnessDetector } from '../calibration/stillness.js';
 import type { StillnessOptions } from '../calibration/stillness.js';
@@ -38,6 +41,19 @@ export interface OrientationTrackOptions {
 /** Samples held back to estimate the rate: 16 intervals make the median immune to a burst of lost samples. */
 const RATE_PROBE_SAMPLES = 17;
 
+/**
+ * Longest silence (s) across which the heading is carried by the mean-rate bridge at a filter restart: a rep's
+ * rate is smooth over a radio drop-out of a fraction of a second, not over whole seconds.
+ */
+const MAX_HEADING_BRIDGE_S = 1;
+
+/**
+ * SD (degrees) of the heading carried across a restart: by the bridge, growing with the silence (the rate's
+ * departure from linear over it) from a floor for the realignment itself; without it, a sensor turned by hand.
+ */
+const bridgedHeadingSigmaDeg = (silenceS: number): number => Math.max(2, 8 * silenceS);
+const UNBRIDGED_HEADING_SIGMA_DEG = 10;
+
 export class OrientationTrack {
   readonly stillness: StillnessDetector;
   /** Samples fused so far. */
@@ -50,6 +66,8 @@ export class OrientationTrack {
   longestGap = 0;
   /** Filter restarts after silences longer than maxBridgeS. */
   restarts = 0;
+  /** Variance (degrees²) of the heading carried across the restarts since takeRestartHeadingVariance. */
+  private restartHeadingVariance = 0;
   private filter: OrientationFilter | null = null;
   private rate: number;
   private readonly options: OrientationTrackOptions;
@@ -61,6 +79,11 @@ export class OrientationTrack {
   /** Rotation about the vertical applied to the filter's output: keeps one earth frame across restarts. */
   private readonly earthCorrection = new Float64Array([1, 0, 0, 0]);
   private realignAfterRestart = false;
+  /** Orientation (sensor → earth, stored frame) the new filter's heading is turned onto after a restart. */
+  private readonly headingReference = new Float64Array(4);
+  /** Gyroscope rate of the last fused sample, and the mean rate integrated across a gap. */
+  private readonly lastGyr = new Float64Array(3);
+  private readonly bridgeGyr = new Float64Array(3);
   private readonly probe: { t: number; gyr: number[]; acc: number[]; mag: number[] | undefined; runStart: number }[] =
     [];
   // Ring buffer of (t, q).
@@ -168,8 +191,9 @@ export class OrientationTrack {
   private fuseRunStart = Number.NaN;
 
   private fuse(t: number, gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag: Readonly<NumArray> | undefined): void {
-    if (this.lastT > -Infinity && t - this.lastT > this.maxBridgeS) this.restartFilter();
+    if (this.lastT > -Infinity && t - this.lastT > this.maxBridgeS) this.restartFilter(t, gyr);
     const filter = this.filter!;
+    let rate: Readonly<NumArray> = gyr;
     let dt = 1 / this.rate;
     if (this.lastT > -Infinity) {
       const period = this.periods > 0 ? (this.lastT - this.firstT) / this.periods : 1 / this.rate;
@@ -181,11 +205,18 @@ export class OrientationTrack {
       if (periods > 1) {
         this.lostSamples += periods - 1;
         if (t - this.lastT > this.longestGap) this.longestGap = t - this.lastT;
+        if (!this.realignAfterRestart) {
+          this.meanRateInto(this.bridgeGyr, gyr);
+          rate = this.bridgeGyr;
+        }
       }
     } else {
       this.firstT = t;
     }
-    filter.update(gyr, acc, mag, dt);
+    filter.update(rate, acc, mag, dt);
+    this.lastGyr[0] = gyr[0]!;
+    this.lastGyr[1] = gyr[1]!;
+    this.lastGyr[2] = gyr[2]!;
     this.lastT = t;
     this.fused++;
     const slot = this.size < this.capacity ? (this.head + this.size++) % this.capacity : this.advanceHead();
@@ -204,10 +235,41 @@ export class OrientationTrack {
     }
   }
 
-  /** A fresh filter with the old one's gyroscope bias; the next stored orientation realigns the heading frames. */
-  private restartFilter(): void {
+  /** Variance (degrees²) of the headings carried across the restarts since the last call; resets it. */
+  takeRestartHeadingVariance(): number {
+    const v = this.restartHeadingVariance;
+    this.restartHeadingVariance = 0;
+    return v;
+  }
+
+  /** out ← mean of the last fused rate and `gyr`: the rate integrated across a gap. */
+  private meanRateInto(out: Float64Array, gyr: Readonly<NumArray>): void {
+    for (let k = 0; k < 3; k++) out[k] = 0.5 * (this.lastGyr[k]! + gyr[k]!);
+  }
+
+  /**
+   * A fresh filter with the old one's gyroscope bias; the next stored orientation realigns the heading frames onto
+   * headingReference: the last stored orientation, turned by the mean-rate bridge up to `t` when the silence is
+   * short enough for it (gyr: the rate of the first sample after the silence).
+   */
+  private restartFilter(t: number, gyr: Readonly<NumArray>): void {
     const old = this.filter!;
     const bias = old.gyroBias();
+    const last = (this.head + this.size - 1) % this.capacity;
+    const ref = this.headingReference;
+    for (let k = 0; k < 4; k++) ref[k] = this.quats[4 * last + k]!;
+    const silence = t - this.lastT;
+    const bridged = silence <= MAX_HEADING_BRIDGE_S;
+    this.restartHeadingVariance += (bridged ? bridgedHeadingSigmaDeg(silence) : UNBRIDGED_HEADING_SIGMA_DEG) ** 2;
+    if (bridged) {
+      this.meanRateInto(this.bridgeGyr, gyr);
+      const v = this.bridgeGyr;
+      for (let k = 0; k < 3; k++) v[k] = (v[k]! - bias[k]!) * silence;
+      const step = quatFromRotationVector(v);
+      const turned = this.scratch;
+      quatMultiplyInto(turned, ref, step);
+      ref.set(turned);
+    }
     this.filter = createOrientationFilter({ mode: this.options.mode, sampleRate: this.rate, ...this.options.tuning });
     this.filter.setGyroBias(bias, old.gyroBiasSigma());
     this.restarts++;
@@ -216,23 +278,22 @@ export class OrientationTrack {
 
   /**
    * earthCorrection ← the rotation about the vertical that gives the new filter's orientation (raw, at quats[o]) the
-   * heading of the last orientation stored before the restart: measured on the sensor axis that was most horizontal.
+   * heading of headingReference (see restartFilter): measured on the sensor axis that was most horizontal.
    */
   private realign(o: number): void {
     this.realignAfterRestart = false;
-    const last = (this.head + this.size - 2 + this.capacity) % this.capacity; // the entry before this one
-    const q = this.quats;
+    const ref = this.headingReference;
     let best = 0,
       bestVertical = Infinity;
     for (let axis = 0; axis < 3; axis++) {
-      const vertical = Math.abs(axisInEarth(q, 4 * last, axis)[2]);
+      const vertical = Math.abs(axisInEarth(ref, 0, axis)[2]);
       if (vertical < bestVertical) {
         bestVertical = vertical;
         best = axis;
       }
     }
-    const before = axisInEarth(q, 4 * last, best);
-    const after = axisInEarth(q, o, best);
+    const before = axisInEarth(ref, 0, best);
+    const after = axisInEarth(this.quats, o, best);
     const psi = Math.atan2(before[1], before[0]) - Math.atan2(after[1], after[0]);
     this.earthCorrection[0] = Math.cos(psi / 2);
     this.earthCorrection[1] = this.earthCorrection[2] = 0;

@@ -74,8 +74,14 @@ export interface FunctionalAlignmentOptions {
    * residual of 2 µT against a 20 µT horizontal field is already 6° per sensor.
    */
   sigmaHeadingDeg: number;
-  /** Random walk of the relative heading drift δ (degrees per √s). Default 0.1. */
+  /** Random walk of the relative heading drift δ (degrees per √s) while either segment moves. Default 1. */
   driftDegPerSqrtS: number;
+  /**
+   * Share of that random walk's variance while both segments are still. Default 0.02: a still sensor's filter is
+   * learning its gyroscope bias, so its heading hardly drifts — and a long hold must not leave δ so loose that the
+   * next movement's off-plane part is taken for drift.
+   */
+  stillDriftShare: number;
   /** Increments with a relative rate below this (°/s) are skipped. Default 3. */
   minRateDegS: number;
   /** The body turns (getting into position) when the pelvis turns faster than this (°/s). Default 20. */
@@ -112,6 +118,7 @@ export const DEFAULT_FUNCTIONAL: Readonly<Omit<FunctionalAlignmentOptions, 'exer
     sigmaYawDeg: 10,
     sigmaHeadingDeg: 10,
     driftDegPerSqrtS: 1,
+    stillDriftShare: 0.02,
     minRateDegS: 3,
     minBodyTurnDegS: 20,
     transitionModelError: 0.2,
@@ -367,16 +374,17 @@ export class FunctionalAlignment {
   private step(): void {
     const o = this.o;
     const dt = this.stride / o.frameRate;
-    this.kf.addProcessNoise(DRIFT, (o.driftDegPerSqrtS * DEG) ** 2 * dt);
 
     // Earth-frame rotation vectors of each segment over the interval: rotvec(q_now ⊗ q_prev*).
     earthIncrementInto(this.aP, this.pNow, this.pPrev);
     earthIncrementInto(this.aT, this.tNow, this.tPrev);
+    const still = Math.max(norm3(this.aP), norm3(this.aT)) < o.minRateDegS * DEG * dt;
+    this.kf.addProcessNoise(DRIFT, (o.driftDegPerSqrtS * DEG) ** 2 * dt * (still ? o.stillDriftShare : 1));
     this.x.set(this.kf.x);
     this.omegaInto(this.omega, this.x);
     const om = this.omega;
     const size = Math.sqrt(om[0]! * om[0]! + om[1]! * om[1]! + om[2]! * om[2]!);
-    const pelvisTurn = Math.sqrt(this.aP[0]! * this.aP[0]! + this.aP[1]! * this.aP[1]! + this.aP[2]! * this.aP[2]!);
+    const pelvisTurn = norm3(this.aP);
 
     const bodyTurns = pelvisTurn >= o.minBodyTurnDegS * DEG * dt;
     if (size < o.minRateDegS * DEG * dt && !bodyTurns) return;
@@ -670,3 +678,5 @@ function toPelvisFrame(out: Float64Array, p: Readonly<NumArray>, c: number, s: n
   out[1] = sy;
   out[2] = -s * sx + c * sz;
 }
+
+const norm3 = (v: Readonly<NumArray>): number => Math.sqrt(v[0]! * v[0]! + v[1]! * v[1]! + v[2]! * v[2]!);
