@@ -1,35 +1,26 @@
 /**
  * `hipmon gateway`: the home gateway. Real sensors from a config file (noble), or `--simulate` with virtual sensors
- * on the virtual BLE adapter (the real noble library on top). Samples → frames → disk outbox → MQTT; a plain-text
- * status view (redrawn in place on a terminal, appended blocks otherwise: tmux/log friendly); keys or stdin lines
- * c / s / x / q send calibrate / start set / stop set / end session; `--record FILE` writes the recording CSV.
+ * on the virtual BLE adapter (the real noble library on top). The session itself (samples → frames → disk outbox →
+ * MQTT, controls, live view state, `--record`) is the gateway package's GatewaySession; this command adds the
+ * terminal: a plain-text status view (redrawn in place on a terminal, appended blocks otherwise: tmux/log friendly)
+ * and keys or stdin lines c / s / x / q for calibrate / start set / stop set / end session.
  */
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
-import { controlTopic, EXERCISE_IDS, gatewaySubscriptions, TOPIC_QOS } from '@hipmon/core';
-import type { ControlPayload, ExerciseId, SensorRole } from '@hipmon/core';
+import { EXERCISE_IDS } from '@hipmon/core';
+import type { ExerciseId } from '@hipmon/core';
 import {
-  afterSet,
-  applyLiveMessage,
-  BleSensorHub,
   BleUnavailableError,
-  connectMqtt,
-  currentExercise,
   GatewayConfigError,
-  initialLiveState,
+  GatewaySession,
+  GatewayStartError,
   loadGatewayConfig,
   loadNoble,
-  OutboxForwarder,
-  RecordingWriter,
-  renderLiveView,
-  SamplePublisher,
-  SegmentOutbox,
 } from '@hipmon/gateway';
-import type { GatewayConfig, LiveState, MqttConnection, NobleLike, SensorEntry } from '@hipmon/gateway';
-import { createMotionScript, createRecorder, HipmonVirtualDevice, VirtualBleAdapter } from '@hipmon/simulator';
+import type { GatewayConfig, GatewaySessionSummary, NobleLike } from '@hipmon/gateway';
+import { createSimulatedSensors } from '@hipmon/simulator';
+import type { VirtualBleAdapter } from '@hipmon/simulator';
 import { CliError } from '../command.js';
 import type { Command, CommandIo } from '../command.js';
 
@@ -42,19 +33,21 @@ const OPTIONS = {
   record: { type: 'string' },
   exercise: { type: 'string' },
   side: { type: 'string' },
+  reps: { type: 'string' },
   speed: { type: 'string' },
   duration: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `usage: hipmon gateway (--config FILE | --simulate) [options]
-  --config FILE      sensors → roles, patient, broker (JSON; see docs/ble-profile.md)
+  --config FILE      sensors → roles, patient, broker (JSON; see docs/gateway.md)
   --simulate         virtual sensors (hipmon profile) on the virtual BLE adapter
   --patient ID       patient id (simulate; default demo-patient)
   --broker URL       MQTT broker (overrides the config); without one, nothing is published
   --outbox DIR       store-and-forward directory (default ~/.hipmon/outbox/<patient>)
   --record FILE      also write the recording CSV
   --exercise ID      simulated movement (default standing_hip_abduction); --side left|right (default right)
+  --reps N           simulated repetitions (default 1000: the sensors stream until you stop)
   --speed X          simulated time speed (default 1)
   --duration S       stop after S seconds of gateway time
 keys (or lines on stdin): c calibrate · s start set · x stop set · q end session and quit
@@ -78,6 +71,8 @@ export const command: Command = {
       throw new CliError('give exactly one of --config FILE or --simulate');
     const speed = positive(values.speed ?? '1', '--speed');
     const duration = values.duration === undefined ? Infinity : positive(values.duration, '--duration');
+    const reps = values.reps === undefined ? 1000 : positive(values.reps, '--reps');
+    if (!Number.isInteger(reps)) throw new CliError(`--reps must be a whole number, got ${values.reps}`);
     const side = values.side ?? 'right';
     if (side !== 'left' && side !== 'right') throw new CliError(`--side must be left or right, got ${side}`);
     const exercise = (values.exercise ?? 'standing_hip_abduction') as ExerciseId;
@@ -93,136 +88,56 @@ export const command: Command = {
         noble = loadNoble();
         now = () => Date.now() / 1000;
       } else {
-        const patientId = values.patient ?? 'demo-patient';
-        const thigh: SensorRole = side === 'left' ? 'thigh_left' : 'thigh_right';
-        config = {
-          patientId,
-          sensors: [
-            { role: 'pelvis', driver: 'hipmon', match: { localName: 'hipmon-sim-pelvis' } },
-            { role: thigh, driver: 'hipmon', match: { localName: `hipmon-sim-${thigh}` } },
-          ],
-        };
-        const script = createMotionScript({ exercise, side, reps: 1000 });
-        const recorder = createRecorder(script, { rate: 100, errors: { jitter: 0, dropRate: 0 } });
-        const stream = (role: SensorRole) =>
-          (function* () {
-            for (const s of recorder.samples()) if (s.role === role) yield s;
-          })();
-        adapter = new VirtualBleAdapter(
-          (['pelvis', thigh] as const).map(
-            (role, i) =>
-              new HipmonVirtualDevice(
-                {
-                  id: `sim-${role}`,
-                  address: `02:00:00:00:00:0${i + 1}`,
-                  localName: `hipmon-sim-${role}`,
-                  rssi: -58 - 6 * i,
-                },
-                stream(role),
-                { samplesPerPacket: 10 },
-              ),
-          ),
-        );
-        const require = createRequire(import.meta.url);
-        noble = (require('@abandonware/noble/with-bindings') as (b: unknown) => NobleLike)(adapter);
+        const simulated = createSimulatedSensors({ motion: { exercise, side, reps } });
+        config = { patientId: values.patient ?? 'demo-patient', sensors: simulated.sensors };
+        noble = simulated.noble;
+        adapter = simulated.adapter;
         const clock0 = Math.round(Date.now() / 1000);
-        const virtual = adapter;
-        now = () => clock0 + virtual.now();
+        now = () => clock0 + simulated.adapter.now();
       }
     } catch (err) {
       if (err instanceof GatewayConfigError || err instanceof BleUnavailableError) throw new CliError(err.message);
       throw err;
     }
-    return runGateway(
-      {
+    const outboxDir = values.outbox ?? config.outboxDir ?? join(homedir(), '.hipmon', 'outbox', config.patientId);
+    let session: GatewaySession;
+    try {
+      session = await GatewaySession.start({
         config,
         noble,
         now,
-        adapter,
-        speed,
-        duration,
         broker: values.broker ?? config.mqtt?.url,
-        outboxDir: values.outbox ?? config.outboxDir ?? join(homedir(), '.hipmon', 'outbox', config.patientId),
-        record: values.record,
+        outboxDir,
+        ...(values.record ? { record: values.record } : {}),
         side,
         exercise,
-      },
-      io,
-    );
+      });
+    } catch (err) {
+      if (err instanceof GatewayStartError || err instanceof BleUnavailableError) throw new CliError(err.message);
+      throw err;
+    }
+    adapter?.run(speed);
+    return runTerminal(session, { now, speed, duration, adapter, record: values.record, outboxDir }, io);
   },
 };
 
-interface RunOptions {
-  config: GatewayConfig;
-  noble: NobleLike;
+interface TerminalOptions {
   now: () => number;
-  adapter: VirtualBleAdapter | undefined;
   speed: number;
   duration: number;
-  broker: string | undefined;
-  outboxDir: string;
+  adapter: VirtualBleAdapter | undefined;
   record: string | undefined;
-  side: 'left' | 'right';
-  exercise: ExerciseId;
+  outboxDir: string;
 }
 
-async function runGateway(o: RunOptions, io: CommandIo): Promise<number> {
-  const { patientId } = o.config;
+async function runTerminal(session: GatewaySession, o: TerminalOptions, io: CommandIo): Promise<number> {
   const start = o.now();
-  const sessionId = `${patientId}-g${Math.round(start)}`.slice(-64);
-  const outbox = SegmentOutbox.open(o.outboxDir);
-  const link = o.broker ? await openBroker(o.broker, `hipmon-gw-${patientId}`) : undefined;
-  const forwarder = link ? new OutboxForwarder(outbox, link) : undefined;
-  const publisher = new SamplePublisher({ patientId, sessionId, outbox, ...(forwarder ? { forwarder } : {}) });
-  const recording = o.record
-    ? new RecordingWriter(
-        o.record,
-        o.config.sensors.some((s: SensorEntry) => s.mag),
-      )
-    : undefined;
-  let live: LiveState = initialLiveState();
-  const control = (payload: ControlPayload): void => {
-    outbox.append({
-      topic: controlTopic(patientId, sessionId),
-      payload: Buffer.from(JSON.stringify(payload)),
-      qos: TOPIC_QOS.control,
-      retain: false,
-    });
-    forwarder?.kick();
-  };
-  if (link) {
-    link.client.on('message', (topic, payload) => (live = applyLiveMessage(live, topic, payload)));
-    link.client.subscribe(gatewaySubscriptions(patientId), { qos: 1 });
-  }
-  const hub = new BleSensorHub({
-    noble: o.noble,
-    sensors: o.config.sensors,
-    now: o.now,
-    onSample: (role, sample) => {
-      publisher.push(role, sample);
-      recording?.push(role, sample);
-    },
-    statusIntervalMs: 2000,
-  });
-  control({ type: 'start_session', side: o.side, t: start });
-  await hub.start();
-  o.adapter?.run(o.speed);
-
   let quit = false;
   const onKey = (key: string): void => {
-    const t = o.now();
-    const exercise = currentExercise(live)?.exercise ?? o.exercise;
-    if (key === 'c') control({ type: 'calibrate', t });
-    else if (key === 's') control({ type: 'start_set', exercise, set: live.setsDone + 1, t });
-    else if (key === 'x') {
-      control({ type: 'stop_set', t });
-      live = afterSet(live);
-    } else if (key === 'q') quit = true;
-    else return;
-    live = {
-      ...live,
-      message: `sent ${key === 'c' ? 'calibrate' : key === 's' ? `start set (${exercise})` : key === 'x' ? 'stop set' : 'end session'}`,
-    };
+    if (key === 'c') session.calibrate();
+    else if (key === 's') session.startSet();
+    else if (key === 'x') session.stopSet();
+    else if (key === 'q') quit = true;
   };
   const stdin = process.stdin;
   const tty = Boolean(stdin.isTTY);
@@ -239,21 +154,10 @@ async function runGateway(o: RunOptions, io: CommandIo): Promise<number> {
 
   const outTty = Boolean((io.stdout as NodeJS.WriteStream).isTTY);
   const draw = (): void => {
-    const lines = renderLiveView({
-      patientId,
-      sessionId,
-      sensors: hub.status(),
-      live,
-      outboxPending: outbox.pending,
-      broker: link
-        ? link.client.connected
-          ? `connected (${o.broker})`
-          : `offline, retrying (${o.broker})`
-        : 'none (not publishing)',
-      keys: tty,
-    });
+    const lines = session.view(tty);
     io.stdout.write(outTty ? `\x1b[H\x1b[J${lines.join('\n')}\n` : `${lines.join('\n')}\n\n`);
   };
+  let summary: GatewaySessionSummary;
   try {
     while (!quit && o.now() - start < o.duration) {
       const frame = outTty ? 500 : 2000;
@@ -263,34 +167,21 @@ async function runGateway(o: RunOptions, io: CommandIo): Promise<number> {
     }
     draw();
   } finally {
-    control({ type: 'end_session', t: o.now() });
-    publisher.flush();
     o.adapter?.stop();
-    await hub.stop();
+    summary = await session.close();
     stdin.off('data', onData);
     if (tty) stdin.setRawMode(false);
     stdin.pause();
     process.off('SIGINT', stopSignal);
     process.off('SIGTERM', stopSignal);
-    if (forwarder && link?.client.connected)
-      await Promise.race([forwarder.drained(), new Promise((r) => setTimeout(r, 5000))]);
-    forwarder?.stop();
-    outbox.close();
-    await link?.client.endAsync(true);
-    await recording?.close();
   }
-  if (recording) io.stdout.write(`recorded ${recording.rows} rows to ${o.record}\n`);
-  if (outbox.pending > 0) io.stdout.write(`${outbox.pending} message(s) kept in ${o.outboxDir} for the next run\n`);
+  if (summary.recording) {
+    const { rows, late, withoutMag } = summary.recording;
+    const left = [late ? `${late} late` : '', withoutMag ? `${withoutMag} without magnetometer` : ''].filter(Boolean);
+    io.stdout.write(`recorded ${rows} rows to ${o.record}${left.length ? ` (left out: ${left.join(', ')})` : ''}\n`);
+  }
+  if (summary.pending > 0) io.stdout.write(`${summary.pending} message(s) kept in ${o.outboxDir} for the next run\n`);
   return 0;
-}
-
-/** Connects (MQTT 5, else 3.1.1); a broker that is down at start is retried in the background instead. */
-async function openBroker(url: string, clientId: string): Promise<MqttConnection> {
-  try {
-    return await connectMqtt(url, { clientId, reconnectPeriod: 1000, connectTimeout: 3000 });
-  } catch {
-    return { client: mqtt.connect(url, { clientId, protocolVersion: 4, reconnectPeriod: 1000 }), protocolVersion: 4 };
-  }
 }
 
 function positive(text: string, name: string): number {

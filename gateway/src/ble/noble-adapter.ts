@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type { ImuSample, SensorRole } from '@hipmon/core';
 import { ClockMapper } from './clock-mapper.js';
+import { BlePacketError } from './hipmon-profile.js';
 import type { CountedReading } from './driver.js';
 import { matchesSensor } from './sensor-config.js';
 import type { SensorEntry } from './sensor-config.js';
@@ -86,6 +87,8 @@ export interface SensorStatus {
   connects: number;
   /** Connection attempts without an answer since the last success. */
   unanswered: number;
+  /** Notifications the driver could not decode (dropped). */
+  badPackets: number;
   lastError?: string;
 }
 
@@ -135,6 +138,7 @@ export class BleSensorHub {
         missing: 0,
         connects: 0,
         unanswered: 0,
+        badPackets: 0,
       },
       busy: false,
       retryAt: 0,
@@ -211,7 +215,10 @@ export class BleSensorHub {
         throw new Error(`no ${driver.kind} service on ${p.address}`);
       if (slot.entry.driver === 'witmotion' || !slot.mapper) slot.localCounter = 0;
       const session = await driver.open(
-        gattLink(services),
+        gattLink(services, (err) => {
+          slot.status.badPackets++;
+          slot.status.lastError = err.message;
+        }),
         { ...(slot.entry.rate ? { rate: slot.entry.rate } : {}), ...(slot.entry.mag ? { mag: true } : {}) },
         (r) => this.onReadings(slot, r),
       );
@@ -224,9 +231,10 @@ export class BleSensorHub {
       slot.backoffMs = this.options.backoffInitialMs ?? 500;
       void this.refreshOne(slot);
     } catch (err) {
-      slot.status.lastError = (err as Error).message;
       slot.status.state = 'waiting-retry';
       await p.disconnectAsync().catch(() => undefined);
+      // Set after the disconnect, whose handler would otherwise replace the cause with "disconnected".
+      slot.status.lastError = (err as Error).message;
       this.retryLater(slot, true);
     } finally {
       slot.busy = false;
@@ -305,7 +313,8 @@ export class BleSensorHub {
   }
 }
 
-function gattLink(services: NobleService[]): GattLink {
+/** The driver's view of a connected peripheral; a notification its driver cannot decode is dropped and reported. */
+function gattLink(services: NobleService[], onBadPacket: (err: Error) => void): GattLink {
   const find = (s: string, c: string): NobleCharacteristic => {
     const ch = services.find((x) => x.uuid === s)?.characteristics.find((x) => x.uuid === c);
     if (!ch) throw new Error(`characteristic ${s}/${c} not found`);
@@ -318,7 +327,14 @@ function gattLink(services: NobleService[]): GattLink {
     async subscribe(s, c, onData) {
       const ch = find(s, c);
       ch.on('data', (data, isNotification) => {
-        if (isNotification) onData(data);
+        if (!isNotification) return;
+        try {
+          onData(data);
+        } catch (err) {
+          // Thrown inside noble's event emitter it would end the process: one bad packet is not worth that.
+          if (err instanceof BlePacketError) onBadPacket(err);
+          else throw err;
+        }
       });
       await ch.subscribeAsync();
     },

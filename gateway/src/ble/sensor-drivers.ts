@@ -16,19 +16,29 @@ import {
   HIPMON_SERVICE_UUID,
 } from './hipmon-profile.js';
 import {
+  decodeDotBattery,
+  decodeDotDeviceControl,
   decodeDotPayload,
+  DOT_BATTERY_SERVICE_UUID,
+  DOT_BATTERY_UUID,
+  DOT_CONFIGURATION_SERVICE_UUID,
   DOT_CONTROL_UUID,
+  DOT_DEFAULT_OUTPUT_RATE,
+  DOT_DEVICE_CONTROL_UUID,
   DOT_MEASUREMENT_SERVICE_UUID,
-  DOT_MEDIUM_PAYLOAD_UUID,
   dotControl,
+  dotPayloadCharacteristic,
+  dotSetOutputRate,
 } from './movella-dot.js';
+import type { DotPayloadMode } from './movella-dot.js';
 import {
-  decodeWitNotification,
+  WIT_DEFAULT_RATE,
   WIT_NOTIFY_UUID,
   WIT_REG,
   WIT_SERVICE_UUID,
   WIT_WRITE_UUID,
   witBatteryVoltage,
+  WitFrameAssembler,
   witMagnetometer,
   witReadRegister,
   witSetRateCommands,
@@ -102,6 +112,8 @@ export const hipmonDriver: SensorDriver = {
 
 /** Polls the magnetometer every this many data packets when asked to (the module does not stream it). */
 const WIT_MAG_POLL_EVERY = 10;
+/** Pause between register writes, as the vendor's SDK does (device_model.py writeReg: 100 ms). */
+const WIT_COMMAND_GAP_MS = 100;
 
 export const witmotionDriver: SensorDriver = {
   kind: 'witmotion',
@@ -113,9 +125,17 @@ export const witmotionDriver: SensorDriver = {
     const ask = (register: number): void => {
       link.write(WIT_SERVICE_UUID, WIT_WRITE_UUID, witReadRegister(register), true).catch(() => undefined);
     };
+    // The rate is set before subscribing, so no packet at the old rate reaches the clock mapper.
+    if (options.rate !== undefined) {
+      for (const command of witSetRateCommands(options.rate)) {
+        await link.write(WIT_SERVICE_UUID, WIT_WRITE_UUID, command, true);
+        await new Promise((r) => setTimeout(r, WIT_COMMAND_GAP_MS));
+      }
+    }
+    const frames = new WitFrameAssembler();
     await link.subscribe(WIT_SERVICE_UUID, WIT_NOTIFY_UUID, (data) => {
       const readings: CountedReading[] = [];
-      for (const packet of decodeWitNotification(data)) {
+      for (const packet of frames.push(data)) {
         if (packet.kind === 'register') {
           mag = witMagnetometer(packet) ?? mag;
           volts = witBatteryVoltage(packet) ?? volts;
@@ -129,12 +149,8 @@ export const witmotionDriver: SensorDriver = {
       }
       if (readings.length > 0) onReadings(readings);
     });
-    const rate = options.rate ?? 10;
-    if (options.rate !== undefined) {
-      for (const command of witSetRateCommands(options.rate))
-        await link.write(WIT_SERVICE_UUID, WIT_WRITE_UUID, command, true);
-    }
     if (options.mag) ask(WIT_REG.magX);
+    const rate = options.rate ?? WIT_DEFAULT_RATE;
     return {
       nominalRate: rate,
       hasCounter: false,
@@ -147,16 +163,43 @@ export const witmotionDriver: SensorDriver = {
   },
 };
 
-/** Movella DOT: "Rate quantities" at the device's output rate (set in its configuration service; 60 Hz default). */
+/**
+ * Movella DOT, as its BLE Service Specification's best practice (§3.8) has it: stop a measurement left running, set
+ * the output rate in Device Control (possible only while not measuring), read the rate back, subscribe to the
+ * payload characteristic, then start.
+ */
 export const dotDriver: SensorDriver = {
   kind: 'dot',
   serviceUuid: DOT_MEASUREMENT_SERVICE_UUID,
   async open(link, options, onReadings) {
-    await link.subscribe(DOT_MEASUREMENT_SERVICE_UUID, DOT_MEDIUM_PAYLOAD_UUID, (data) =>
-      onReadings([decodeDotPayload('rateQuantities', data)]),
+    const mode: DotPayloadMode = 'rateQuantities';
+    const status = await link.read(DOT_MEASUREMENT_SERVICE_UUID, DOT_CONTROL_UUID);
+    if (status[1] === 1) await link.write(DOT_MEASUREMENT_SERVICE_UUID, DOT_CONTROL_UUID, dotControl(false, mode));
+    let nominalRate = options.rate ?? DOT_DEFAULT_OUTPUT_RATE;
+    if (link.has(DOT_CONFIGURATION_SERVICE_UUID, DOT_DEVICE_CONTROL_UUID)) {
+      const readControl = () => link.read(DOT_CONFIGURATION_SERVICE_UUID, DOT_DEVICE_CONTROL_UUID);
+      if (options.rate !== undefined) {
+        const write = dotSetOutputRate(await readControl(), options.rate);
+        await link.write(DOT_CONFIGURATION_SERVICE_UUID, DOT_DEVICE_CONTROL_UUID, write);
+      }
+      nominalRate = decodeDotDeviceControl(await readControl()).outputRate;
+      if (options.rate !== undefined && nominalRate !== options.rate)
+        throw new Error(`DOT kept its output rate at ${nominalRate} Hz instead of ${options.rate} Hz`);
+    }
+    await link.subscribe(DOT_MEASUREMENT_SERVICE_UUID, dotPayloadCharacteristic(mode), (data) =>
+      onReadings([decodeDotPayload(mode, data)]),
     );
-    await link.write(DOT_MEASUREMENT_SERVICE_UUID, DOT_CONTROL_UUID, dotControl(true, 'rateQuantities'));
-    return { nominalRate: options.rate ?? 60, hasCounter: true, counterRate: 1e6, readBattery: async () => undefined };
+    await link.write(DOT_MEASUREMENT_SERVICE_UUID, DOT_CONTROL_UUID, dotControl(true, mode));
+    const hasBattery = link.has(DOT_BATTERY_SERVICE_UUID, DOT_BATTERY_UUID);
+    return {
+      nominalRate,
+      hasCounter: true,
+      counterRate: 1e6,
+      readBattery: async () =>
+        hasBattery
+          ? { percent: decodeDotBattery(await link.read(DOT_BATTERY_SERVICE_UUID, DOT_BATTERY_UUID)).percent }
+          : undefined,
+    };
   },
 };
 

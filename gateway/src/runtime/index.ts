@@ -1,2 +1,3 @@
 export * from './live-view.js';
 export * from './recording-writer.js';
+export * from './gateway-session.js';

@@ -7,7 +7,7 @@ import { createMotionScript } from '../kinematics/motion-script.js';
 import { createRecorder } from '../imu/record.js';
 import { HipmonVirtualDevice } from './hipmon-device.js';
 import { VirtualBleAdapter } from './virtual-adapter.js';
-import type { DeviceFaults } from './virtual-device.js';
+import type { DeviceFaults, RateSource } from './virtual-device.js';
 import { WitMotionVirtualDevice } from './witmotion-device.js';
 import { DotVirtualDevice } from './dot-device.js';
 
@@ -16,9 +16,16 @@ const withBindings = require('@abandonware/noble/with-bindings') as (bindings: u
 
 const script = createMotionScript({ exercise: 'standing_hip_abduction', side: 'right', reps: 4, seed: 5 });
 // The BLE layer makes its own losses and timing: the sensor itself samples without drops or stamp jitter.
-const recorder = createRecorder(script, { rate: 100, seed: 9, errors: { jitter: 0, dropRate: 0 } });
-const truth = (role: SensorRole): RecordingSample[] => [...recorder.samples()].filter((s) => s.role === role);
+const recorderAt = (rate: number) => createRecorder(script, { rate, seed: 9, errors: { jitter: 0, dropRate: 0 } });
+/** What the sensor `role` measures at an output rate (the same sensor and clock at every rate). */
+const truth = (role: SensorRole, rate = 100): RecordingSample[] =>
+  [...recorderAt(rate).samples()].filter((s) => s.role === role);
 const stream = (role: SensorRole): Iterator<ImuSample> => truth(role)[Symbol.iterator]();
+/** A sensor whose output rate the gateway sets (WitMotion, DOT). */
+const source =
+  (role: SensorRole): RateSource =>
+  (rate) =>
+    truth(role, rate)[Symbol.iterator]();
 
 const hubs: BleSensorHub[] = [];
 afterEach(async () => {
@@ -98,15 +105,12 @@ function expectWithin(got: ImuSample, want: ImuSample, gyrTol: number, accTol: n
 
 describe('virtual BLE adapter driven by the real noble', () => {
   it("scan → connect → subscribe: decoded samples equal the simulator's within quantization; a mute sensor is reported", async () => {
+    const wit = new WitMotionVirtualDevice(
+      { id: 'dev-02', address: 'aa:bb:cc:00:00:02', localName: 'WT901BLE68', rssi: -70 },
+      source('thigh_right'),
+    );
     const r = rig(
-      [
-        hipmon('dev-01', 'pelvis'),
-        new WitMotionVirtualDevice(
-          { id: 'dev-02', address: 'aa:bb:cc:00:00:02', localName: 'WT901BLE68', rssi: -70 },
-          stream('thigh_right'),
-        ),
-        hipmon('dev-03', 'thigh_right', { neverAnswers: true }),
-      ],
+      [hipmon('dev-01', 'pelvis'), wit, hipmon('dev-03', 'thigh_right', { neverAnswers: true })],
       [
         { role: 'pelvis', driver: 'hipmon', match: { localName: 'hipmon-dev-01' } },
         { role: 'thigh_right', driver: 'witmotion', match: { address: 'AA:BB:CC:00:00:02' }, rate: 100 },
@@ -125,6 +129,12 @@ describe('virtual BLE adapter driven by the real noble', () => {
     expect(status.pelvis!.rssi).toBe(-60);
     expect(status.pelvis!.measuredRate).toBeGreaterThan(90);
     expect(status.pelvis!.measuredRate).toBeLessThan(110);
+    // The WitMotion module was unlocked and switched from its factory 10 Hz to 100 Hz (packed 4 frames a notification).
+    expect(wit.rate).toBe(100);
+    expect(wit.lockedWrites).toBe(0);
+    expect(status.thigh_right!.measuredRate).toBeGreaterThan(90);
+    expect(status.thigh_right!.measuredRate).toBeLessThan(110);
+    expect(status.thigh_right!.badPackets).toBe(0);
 
     for (const [role, gyrTol, accTol] of [
       ['pelvis', DEFAULT_STREAM_CONFIG.gyrLsb / 2 + 1e-9, DEFAULT_STREAM_CONFIG.accLsb / 2 + 1e-9],
@@ -173,25 +183,29 @@ describe('virtual BLE adapter driven by the real noble', () => {
     }
   });
 
-  it('streams a Movella DOT (µs timestamps) with float32 fidelity and sensor-clock times', async () => {
-    const r = rig(
-      [
-        new DotVirtualDevice(
-          { id: 'dev-21', address: 'd4:22:cd:00:00:21', localName: 'Movella DOT', rssi: -55 },
-          stream('pelvis'),
-          { disconnectAt: [5] },
-        ),
-      ],
-      [{ role: 'pelvis', driver: 'dot', match: { localName: 'Movella DOT' }, rate: 100 }],
+  it('streams a Movella DOT at the output rate set in its Device Control, with µs timestamps and float32 fidelity', async () => {
+    const dot = new DotVirtualDevice(
+      { id: 'dev-21', address: 'd4:22:cd:00:00:21', localName: 'Movella DOT', rssi: -55 },
+      source('pelvis'),
+      { disconnectAt: [5] },
     );
+    const r = rig([dot], [{ role: 'pelvis', driver: 'dot', match: { localName: 'Movella DOT' }, rate: 30 }]);
     await r.hub.start();
-    await r.pump(10);
+    await r.pump(12);
     const [status] = r.hub.status();
     expect(status!.state).toBe('connected');
     expect(status!.connects).toBe(2);
+    // The sensor took the rate (it is not measuring when the gateway writes it) and the gateway measures it.
+    expect(dot.outputRate).toBe(30);
+    expect(dot.refusedWrites).toBe(0);
+    expect(status!.measuredRate).toBeGreaterThan(28);
+    expect(status!.measuredRate).toBeLessThan(32);
+    expect(status!.battery).toEqual({ percent: 76 });
     const got = r.received.get('pelvis')!;
-    const want = truth('pelvis');
-    expect(got.length).toBeGreaterThan(800);
+    const want = truth('pelvis', 30);
+    // ≈ 12 s at 30 Hz, less the connection set-up and the reconnect.
+    expect(got.length).toBeGreaterThan(300);
+    expect(got.length).toBeLessThanOrEqual(360);
     let previous = -1;
     for (const s of got) {
       const k = locate(want, s);
@@ -199,5 +213,39 @@ describe('virtual BLE adapter driven by the real noble', () => {
       previous = k;
       expectWithin(s, want[k]!, 1e-6, 1e-5, 0.03);
     }
+  });
+
+  it('leaves a Movella DOT at its default 60 Hz when no rate is configured, and refuses rates it does not have', async () => {
+    const dot = new DotVirtualDevice(
+      { id: 'dev-22', address: 'd4:22:cd:00:00:22', localName: 'Movella DOT', rssi: -55 },
+      source('pelvis'),
+    );
+    const r = rig([dot], [{ role: 'pelvis', driver: 'dot', match: { address: 'd4:22:cd:00:00:22' } }]);
+    await r.hub.start();
+    await r.pump(4);
+    const [status] = r.hub.status();
+    expect(status!.state).toBe('connected');
+    expect(dot.outputRate).toBe(60);
+    expect(status!.measuredRate).toBeGreaterThan(57);
+    expect(status!.measuredRate).toBeLessThan(63);
+    const want = truth('pelvis', 60);
+    for (const s of r.received.get('pelvis')!) expectWithin(s, want[locate(want, s)]!, 1e-6, 1e-5, 0.03);
+
+    // 100 Hz is not a DOT streaming rate: the gateway says so instead of streaming at another rate.
+    const other = new DotVirtualDevice(
+      { id: 'dev-23', address: 'd4:22:cd:00:00:23', localName: 'Movella DOT', rssi: -55 },
+      source('thigh_right'),
+    );
+    const bad = rig(
+      [other],
+      [{ role: 'thigh_right', driver: 'dot', match: { address: 'd4:22:cd:00:00:23' }, rate: 100 }],
+    );
+    await bad.hub.start();
+    await bad.pump(2);
+    const [refused] = bad.hub.status();
+    expect(refused!.state).not.toBe('connected');
+    expect(refused!.lastError).toMatch(/streams at 1, 4, 10, 12, 15, 20, 30, 60 Hz, not 100/);
+    expect(bad.received.get('thigh_right')).toBeUndefined();
+    expect(other.outputRate).toBe(60);
   });
 });

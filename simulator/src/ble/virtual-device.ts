@@ -128,3 +128,51 @@ export class SampleCursor {
     }
   }
 }
+
+/** Samples of one sensor at a given output data rate (a device whose rate the central can change asks for more). */
+export type RateSource = (rate: number) => Iterator<ImuSample>;
+
+/**
+ * A sample cursor whose output data rate can change: the sensor's clock runs on, and from the change its samples
+ * come from the source at the new rate. The change takes effect from the time of the last `nextDue`/`skipUntil`.
+ */
+export class RateCursor {
+  private cursor: SampleCursor;
+  private lastNow = -Infinity;
+  private pendingRate: number | undefined;
+
+  constructor(
+    private readonly source: RateSource,
+    private currentRate: number,
+  ) {
+    this.cursor = new SampleCursor(source(currentRate));
+  }
+
+  get rate(): number {
+    return this.pendingRate ?? this.currentRate;
+  }
+
+  setRate(rate: number): void {
+    if (rate !== this.rate) this.pendingRate = rate;
+  }
+
+  nextDue(now: number): ImuSample | undefined {
+    this.applyPendingRate();
+    this.lastNow = Math.max(this.lastNow, now);
+    return this.cursor.nextDue(now);
+  }
+
+  skipUntil(now: number): void {
+    this.applyPendingRate();
+    this.lastNow = Math.max(this.lastNow, now);
+    this.cursor.skipUntil(now);
+  }
+
+  private applyPendingRate(): void {
+    if (this.pendingRate === undefined) return;
+    this.currentRate = this.pendingRate;
+    this.pendingRate = undefined;
+    this.cursor = new SampleCursor(this.source(this.currentRate));
+    if (Number.isFinite(this.lastNow)) this.cursor.skipUntil(this.lastNow);
+  }
+}
