@@ -61,7 +61,8 @@ const BENCHMARKS: Benchmark[] = [
   },
   {
     name: 'dashboard',
-    summary: 'dashboard with 50 live sessions: page load to first chart paint, frame published → chart redrawn',
+    summary:
+      'dashboard with 50 live sessions: page load to first chart paint, live chart paints per second, frame published → first paint showing it',
     async run() {
       const { runDashboardBenchmark, formatDashboardReport } = await import('./dashboard.js');
       return formatDashboardReport(await runDashboardBenchmark({ log: (line) => process.stderr.write(`${line}\n`) }));

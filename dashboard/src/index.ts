@@ -14,4 +14,5 @@ export { loadSessionDetail } from './server/session-detail.js';
 export type { SessionDetail, RepRow } from './server/session-detail.js';
 export { ensureWebBuild, WEB_DIST } from './server/web-build.js';
 export { runDashboard } from './server/run.js';
+export { PLAYOUT_DELAY_S } from './charts/playout-clock.js';
 export type { RunDashboardOptions, RunningDashboard } from './server/run.js';

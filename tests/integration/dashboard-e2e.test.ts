@@ -2,9 +2,11 @@
  * The dashboard end to end, in a real browser: embedded broker + processing service + dashboard server + one
  * simulated patient at 10× speed. A therapist logs in, opens the patient, and the live rep counter (fed by the
  * WebSocket bridged from MQTT) reaches the number of repetitions the simulator performed. Then, on the recorded
- * session: the plan editor stores a new version (a refused one shows the server's reason inline), an open alert is
- * acknowledged, and the progress view charts the session. Screenshots land in test-artifacts/. The tests run in
- * order: the later ones use the session the first one recorded.
+ * session: the plan editor stores a new version (a refused one shows the server's reason inline) and keeps precaution
+ * limits set by hand, an open alert is acknowledged, the progress view charts the session on a dates axis, and the
+ * API docs (Swagger UI) render under the app's security headers. Last, a second session streams in real time: the
+ * live chart redraws at display rate while it flows, and the progress view spans both sessions. Screenshots land in
+ * test-artifacts/. The tests run in order: the later ones use the sessions the earlier ones recorded.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +57,14 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
     await page.getByRole('link', { name: 'Eve E2E' }).waitFor();
     return { page, consoleErrors, failedRequests };
   }
+
+  const DAY_S = 86_400;
+
+  /** The x range a progress chart applies (Unix s): the axis is drawn on a canvas, the container carries it. */
+  const chartXRange = async (page: Page, testId: string) => {
+    const chart = page.getByTestId(testId);
+    return [Number(await chart.getAttribute('data-x-min')), Number(await chart.getAttribute('data-x-max'))];
+  };
 
   const currentPlan = async (page: Page) =>
     (
@@ -223,6 +233,100 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
     expect(failedRequests).toEqual(['401 /api/me', '400 /api/patients/e2e-patient/plan']);
   });
 
+  it('keeps precaution limits set by hand: shows them, saves exactly what is shown, shows them after a reload', async () => {
+    const { page, consoleErrors, failedRequests } = await loggedInPage();
+    const limit = (name: string) => page.getByLabel(name);
+    const save = async (version: number) => {
+      await page.getByRole('button', { name: 'Save plan' }).click();
+      await expect
+        .poll(() => page.getByTestId('plan-message').textContent(), { timeout: 5000 })
+        .toMatch(new RegExp(`^Saved as version ${version}`));
+    };
+
+    // Precautions set through the API, without a preset.
+    const before = await currentPlan(page);
+    const csrf = ((await (await page.request.get(`${dashboard.url}/api/csrf`)).json()) as { token: string }).token;
+    const byHand = { preset: null, limits: { flexion: { max: 80 }, rotation: { min: -10, max: 5 } } };
+    const put = await page.request.put(`${dashboard.url}/api/patients/e2e-patient/plan`, {
+      headers: { 'x-csrf-token': csrf },
+      data: {
+        sessionsPerWeek: before.sessionsPerWeek,
+        // Per-exercise tempo and notes too: the editor must keep them as well.
+        items: before.items.map(({ exercise, sets, reps, targetRomDeg }, i) => ({
+          exercise,
+          sets,
+          reps,
+          targetRomDeg,
+          ...(i === 0 && { tempoSeconds: 4, notes: 'slowly, no trunk lean' }),
+        })),
+        precautions: { limits: byHand.limits },
+      },
+    });
+    expect(put.status()).toBe(201);
+    const v = before.version + 1;
+    expect((await currentPlan(page)).precautions).toEqual(byHand);
+
+    // The editor shows them …
+    await page.getByRole('link', { name: 'Eve E2E' }).click();
+    await page.getByText('Exercise plan').waitFor();
+    expect(await page.getByTestId('plan-version').textContent()).toBe(String(v));
+    expect(await page.getByLabel('Precautions preset').inputValue()).toBe('');
+    expect(await limit('Flexion maximum').inputValue()).toBe('80');
+    expect(await limit('Flexion minimum').inputValue()).toBe('');
+    expect(await limit('Abduction minimum').inputValue()).toBe('');
+    expect(await limit('Rotation minimum').inputValue()).toBe('-10');
+    expect(await limit('Rotation maximum').inputValue()).toBe('5');
+    // … and saving another change keeps them (the editor used to send a preset only, and they were lost).
+    await page.getByLabel('Standing hip abduction sets').fill('2');
+    await save(v + 1);
+    const kept = await currentPlan(page);
+    const abduction = kept.items.find((i) => i.exercise === 'standing_hip_abduction')!;
+    expect([abduction.sets, abduction.tempoSeconds, abduction.notes]).toEqual([2, 4, 'slowly, no trunk lean']);
+    expect(kept.precautions).toEqual(byHand);
+
+    // Limits typed into the form are stored as shown, and shown again after a reload.
+    await limit('Flexion maximum').fill('85');
+    await limit('Abduction minimum').fill('-5');
+    await save(v + 2);
+    const typed = {
+      preset: null,
+      limits: { flexion: { max: 85 }, abduction: { min: -5 }, rotation: { min: -10, max: 5 } },
+    };
+    expect((await currentPlan(page)).precautions).toEqual(typed);
+    await page.reload();
+    await page.getByText('Exercise plan').waitFor();
+    expect(await page.getByTestId('plan-version').textContent()).toBe(String(v + 2));
+    expect(await limit('Flexion maximum').inputValue()).toBe('85');
+    expect(await limit('Abduction minimum').inputValue()).toBe('-5');
+    expect(await limit('Rotation minimum').inputValue()).toBe('-10');
+
+    // A preset fills its own limits in, which can then be changed; one it sets cannot silently be left empty
+    // (the store would put the preset's back): the form says how to drop it and sends nothing.
+    await page.getByLabel('Precautions preset').selectOption('posterior_tha');
+    expect(await limit('Flexion maximum').inputValue()).toBe('90');
+    expect(await limit('Abduction minimum').inputValue()).toBe('0');
+    expect(await limit('Rotation minimum').inputValue()).toBe('');
+    expect(await limit('Rotation maximum').inputValue()).toBe('0');
+    await limit('Flexion maximum').fill('85');
+    await limit('Rotation maximum').fill('');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    expect(await limit('Rotation maximum').evaluate((el) => (el as HTMLInputElement).validationMessage)).toMatch(
+      /posterior tha preset sets this limit \(0°\)/,
+    );
+    expect((await currentPlan(page)).version).toBe(v + 2);
+    await limit('Rotation maximum').fill('0');
+    await save(v + 3);
+    expect((await currentPlan(page)).precautions).toEqual({
+      preset: 'posterior_tha',
+      limits: { flexion: { max: 85 }, abduction: { min: 0 }, rotation: { max: 0 } },
+    });
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-plan-precautions.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+    expect(failedRequests).toEqual(['401 /api/me']);
+  });
+
   it('acknowledges an open alert from the patient page', async () => {
     const { page, consoleErrors, failedRequests } = await loggedInPage();
     // A clean simulated session raises no alert: record one on it, as the processing service would.
@@ -269,6 +373,13 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
     expect(Math.abs(progress[0].points[0].peakRomDeg - 25)).toBeLessThan(3);
     const legend = await page.locator('[data-testid="progress-rom-chart"] .u-legend').textContent();
     expect(legend).toContain('Standing hip abduction peak');
+    // One session: its day ± 1 day on both charts (uPlot's own widening of a single x spans ~1000 days).
+    const started = progress[0].points[0].startedAt / 1000;
+    for (const chart of ['progress-rom-chart', 'progress-adherence-chart']) {
+      const [min, max] = await chartXRange(page, chart);
+      expect(min).toBeCloseTo(started - DAY_S, 3);
+      expect(max).toBeCloseTo(started + DAY_S, 3);
+    }
     // The week's row: one session of the plan's five, all 6 prescribed repetitions done.
     const weekRow = page.locator('[data-testid="progress-weeks"] tbody tr');
     expect(await weekRow.count()).toBe(1);
@@ -276,6 +387,107 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+    expect(failedRequests).toEqual(['401 /api/me']);
+  });
+
+  it('renders the API docs (Swagger UI) with their operations, under a CSP of their own', async () => {
+    const { page, consoleErrors, failedRequests } = await loggedInPage();
+    const appPolicy = (await (await page.request.get(dashboard.url)).headers())['content-security-policy'];
+    const response = await page.goto(`${dashboard.url}/docs`);
+    expect(response?.status()).toBe(200);
+    // Swagger UI builds the page from /docs/json in the browser: its operations are there once its scripts ran.
+    await page.locator('.opblock-summary-path[data-path="/api/patients"]').waitFor({ timeout: 10_000 });
+    const spec = (await (await page.request.get(`${dashboard.url}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.values(spec.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
+    expect(await page.locator('.opblock').count()).toBe(operations);
+    expect(await page.locator('.opblock-summary-path[data-path="/api/patients/{patientId}/plan"]').count()).toBe(2);
+    // A CSP violation is a console error: none, with the app pages' policy untouched (no inline style at all).
+    expect(consoleErrors).toEqual([]);
+    expect(appPolicy).toContain("style-src 'self';");
+    expect(response?.headers()['content-security-policy']).not.toContain('upgrade-insecure-requests');
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-api-docs.png'), fullPage: false });
+    expect(failedRequests).toEqual(['401 /api/me']);
+  });
+
+  it('redraws the live chart at display rate while a real-time session streams', async () => {
+    const { page, consoleErrors, failedRequests } = await loggedInPage();
+    // When the browser receives each live angle message (Playwright sees the page's WebSocket frames).
+    const angleArrivals: number[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (frame) => {
+        if (typeof frame.payload === 'string' && frame.payload.startsWith('{"type":"angles"')) {
+          angleArrivals.push(Date.now());
+        }
+      }),
+    );
+    await page.getByRole('link', { name: 'Eve E2E' }).click();
+    await page.locator('.chart canvas').waitFor();
+    await page.evaluate(() => {
+      const paints: { at: number; edge: number; newest: number }[] = [];
+      (window as unknown as { livePaints: typeof paints }).livePaints = paints;
+      document.querySelector('.chart')!.addEventListener('chartdraw', (event) => {
+        const { edge, newest } = (event as CustomEvent<{ edge: number; newest: number }>).detail;
+        paints.push({ at: Date.now(), edge, newest });
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500)); // the WebSocket subscription round trip
+
+    const report = await runVirtualPatient({
+      brokerUrl: broker.url,
+      patientId: 'e2e-patient',
+      gatewayId: 'e2e-gw',
+      programme: [{ exercise: 'standing_hip_abduction', side: 'left', reps: 2, romDeg: 25 }],
+      speed: 1,
+    });
+    expect(report.sessions[0]!.reps).toBe(2);
+    await expect.poll(async () => page.getByTestId('session-state').textContent(), { timeout: 10_000 }).toBe('ended');
+    const paints = await page.evaluate(
+      () => (window as unknown as { livePaints: { at: number; edge: number; newest: number }[] }).livePaints,
+    );
+
+    // A 2 s window while live data flowed (25 messages/s in ~10 bursts/s): from 1 s after the first angle message.
+    expect(angleArrivals.length).toBeGreaterThan(100);
+    const from = angleArrivals[0]! + 1000;
+    const to = from + 2000;
+    expect(angleArrivals.at(-1)!).toBeGreaterThan(to + 500);
+    const inWindow = paints.filter((p) => p.at >= from && p.at < to);
+    // The render loop paints every animation frame (~120 in 2 s at 60 Hz); a loaded 2-core machine gives fewer.
+    expect(inWindow.length).toBeGreaterThanOrEqual(20);
+    // It also paints between the bursts (no new sample since the previous paint, yet the window moved on): a
+    // redraw per message could not do that.
+    const between = inWindow.filter(
+      (p, i) => i > 0 && p.newest === inWindow[i - 1]!.newest && p.edge > inWindow[i - 1]!.edge,
+    );
+    expect(between.length).toBeGreaterThanOrEqual(10);
+    // The window never scrolls back, and never shows past the newest sample received.
+    for (let i = 1; i < paints.length; i++) expect(paints[i]!.edge).toBeGreaterThanOrEqual(paints[i - 1]!.edge);
+    for (const p of paints) expect(p.edge).toBeLessThanOrEqual(p.newest);
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live-realtime.png'), fullPage: false });
+    expect(consoleErrors).toEqual([]);
+    expect(failedRequests).toEqual(['401 /api/me']);
+  });
+
+  it('spans both sessions on the progress dates axis', async () => {
+    const { page, consoleErrors, failedRequests } = await loggedInPage();
+    await page.goto(`${dashboard.url}/#/patients/e2e-patient/progress`);
+    await page.locator('[data-testid="progress-adherence-chart"] canvas').waitFor();
+    const sessions = metadata.sessionHistory(therapist.id, 'e2e-patient');
+    expect(sessions).toHaveLength(2);
+    const starts = sessions.map((s) => s.session.startedAt / 1000).sort((a, b) => a - b);
+    // Two sessions minutes apart: both inside, a day of margin either side.
+    const [min, max] = await chartXRange(page, 'progress-adherence-chart');
+    expect(min).toBeCloseTo(starts[0]! - DAY_S, 3);
+    expect(max).toBeCloseTo(starts[1]! + DAY_S, 3);
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress-two-sessions.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
     expect(failedRequests).toEqual(['401 /api/me']);
   });

@@ -84,6 +84,28 @@ describe('dashboard API', () => {
     expect(paths).toContain('/api/patients/{patientId}/sessions/{sessionId}/fhir');
   });
 
+  it("gives Swagger UI's pages their own CSP, and only them", async () => {
+    await start();
+    const directives = (r: LightMyRequestResponse) =>
+      new Map(
+        String(r.headers['content-security-policy'])
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([name, ...sources]) => [name!, sources.join(' ')]),
+      );
+    const docs = directives(await app.inject({ method: 'GET', url: '/docs' }));
+    expect(docs.get('script-src')).toBe("'self'");
+    // The logo's inline <style>, by hash; no 'unsafe-inline', no https: wildcard.
+    expect(docs.get('style-src')).toBe("'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='");
+    // Over plain HTTP (not from loopback) this would send every asset request to https and blank the page.
+    expect(docs.has('upgrade-insecure-requests')).toBe(false);
+    expect(directives(await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' }))).toEqual(docs);
+    // Everything else keeps the app's policy: no inline style at all.
+    for (const url of ['/healthz', '/api/me', '/']) {
+      expect(directives(await app.inject({ method: 'GET', url })).get('style-src')).toBe("'self'");
+    }
+  });
+
   it('requires a login, verifies the argon2 hash, and sets an HttpOnly SameSite=Strict cookie', async () => {
     await start();
     const c = new Client(app);

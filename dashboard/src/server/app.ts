@@ -74,6 +74,37 @@ export class NotVisibleError extends Error {
   }
 }
 
+/** The app's content security policy: everything from this origin, no inline script or style at all. */
+const APP_CSP: Record<string, string[]> = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'font-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/**
+ * Swagger UI (/docs): the app's policy, plus the one inline <style> its bundle inserts (the Swagger logo's SVG),
+ * allowed by its hash on these pages only. Not @fastify/swagger-ui's default policy: that one allows styles and
+ * fonts from any https: origin and adds upgrade-insecure-requests, which turns every asset request of a page served
+ * over plain HTTP (other than from loopback) into an https one that fails, leaving the page blank. A new Swagger UI
+ * version with another inline style shows up as a CSP console error in the browser test.
+ */
+const SWAGGER_UI_CSP: Record<string, string[]> = {
+  ...APP_CSP,
+  'style-src': ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+};
+
+const cspHeader = (directives: Record<string, string[]>) =>
+  Object.entries(directives)
+    .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+    .join('; ');
+
 const STATUS_OF: Record<string, number> = {
   invalid: 400,
   not_found: 404,
@@ -102,23 +133,7 @@ export async function buildDashboardServer(options: DashboardServerOptions): Pro
     now: options.now ?? Date.now,
   };
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-  });
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { useDefaults: false, directives: APP_CSP } });
   await app.register(fastifyRateLimit, {
     global: true,
     max: options.rateLimit?.max ?? 600,
@@ -143,7 +158,8 @@ export async function buildDashboardServer(options: DashboardServerOptions): Pro
       security: [{ session: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // The plugin sets this header on its own routes only, over helmet's.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: cspHeader(SWAGGER_UI_CSP) });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
 
   app.decorateRequest('user', null);

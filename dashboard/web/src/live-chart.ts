@@ -1,34 +1,48 @@
 /// <reference lib="dom" />
-// The live hip-angle chart: the last WINDOW_S seconds of the three angles, redrawn at most once per animation
-// frame however fast the 25 Hz messages come (a redraw per message would make the chart stutter under load).
+// The live hip-angle chart: the last WINDOW_S seconds of the three angles, scrolling smoothly at display rate.
+// Live angles arrive in bursts (one per gateway frame, ~10 a second), so the chart does not jump to each burst:
+// a playout clock (src/charts/playout-clock.ts) moves the visible window a small fixed delay behind the stream,
+// redrawn on every animation frame while data flows; the loop stops when the stream is idle or the tab hidden.
+// Per frame uPlot only gets a new x range (setScale); the data arrays are reused and handed over again only when
+// samples were added.
 import uPlot from 'uplot';
+import { PlayoutClock } from '../../src/charts/playout-clock.js';
 import { CHART_DRAW_EVENT, markChartPaint } from './chart-paint.js';
+import type { ChartDrawDetail } from './chart-paint.js';
 
 const WINDOW_S = 20;
+/** Samples older than the window are cut in one splice once this many seconds are held, not one shift each. */
+const KEEP_S = WINDOW_S + 10;
+
+const wallS = () => performance.now() / 1000;
 
 export class LiveChart {
-  private readonly t: number[] = [];
-  private readonly series: [number[], number[], number[]] = [[], [], []];
+  /** seconds since the session's first sample, and the three angles */
+  private readonly x: number[] = [];
+  private readonly flexion: number[] = [];
+  private readonly abduction: number[] = [];
+  private readonly rotation: number[] = [];
+  private readonly data: uPlot.AlignedData = [this.x, this.flexion, this.abduction, this.rotation];
+  /** the session's first sample time (s, gateway clock): x = t − origin keeps the axis in session seconds */
+  private origin: number | null = null;
+  private readonly clock = new PlayoutClock();
   private readonly plot: uPlot;
-  private pending = false;
+  private frame = 0;
+  private dataChanged = false;
+  private edge: number | null = null;
 
-  constructor(container: HTMLElement) {
+  constructor(private readonly container: HTMLElement) {
     this.plot = new uPlot(
       {
         width: Math.max(320, container.clientWidth || 800),
         height: 260,
-        scales: { x: { time: false } },
-        hooks: {
-          draw: [
-            () => {
-              markChartPaint();
-              const last = this.t[this.t.length - 1];
-              if (last !== undefined)
-                container.dispatchEvent(new CustomEvent(CHART_DRAW_EVENT, { detail: { t: last } }));
-            },
-          ],
-        },
-        axes: [{ label: 's' }, { label: '°' }],
+        scales: { x: { time: false, auto: false, min: -WINDOW_S, max: 0 } },
+        hooks: { draw: [() => this.painted()] },
+        axes: [
+          // The window starts left of the session's first sample: no labels for the time before it.
+          { label: 's since the session started', values: (_u, splits) => splits.map((v) => (v < 0 ? '' : v)) },
+          { label: '°' },
+        ],
         series: [
           { label: 't (s)' },
           { label: 'flexion', stroke: '#1565c0', width: 2 },
@@ -36,38 +50,102 @@ export class LiveChart {
           { label: 'rotation', stroke: '#ef6c00', width: 2 },
         ],
       },
-      [[], [], [], []],
+      this.data,
       container,
     );
+    document.addEventListener('visibilitychange', this.visibilityChanged);
   }
 
   push(t: number, flexion: number, abduction: number, rotation: number): void {
     // A new session (its clock restarts, or jumps back): start a fresh window.
-    if (this.t.length > 0 && t < this.t[this.t.length - 1]!) this.clear();
-    this.t.push(t);
-    this.series[0].push(flexion);
-    this.series[1].push(abduction);
-    this.series[2].push(rotation);
-    while (this.t.length > 0 && this.t[0]! < t - WINDOW_S) {
-      this.t.shift();
-      for (const s of this.series) s.shift();
+    if (this.origin !== null && t - this.origin < (this.x.at(-1) ?? -Infinity)) this.clear();
+    this.origin ??= t;
+    const x = t - this.origin;
+    this.x.push(x);
+    this.flexion.push(flexion);
+    this.abduction.push(abduction);
+    this.rotation.push(rotation);
+    if (x - this.x[0]! > KEEP_S) {
+      const keepFrom = this.x.findIndex((v) => v >= x - WINDOW_S - 1);
+      for (const column of this.data) (column as number[]).splice(0, keepFrom);
     }
-    if (!this.pending) {
-      this.pending = true;
-      requestAnimationFrame(() => {
-        this.pending = false;
-        const t0 = this.t[0] ?? 0;
-        this.plot.setData([this.t.map((x) => x - t0), ...this.series]);
-      });
-    }
+    this.clock.arrive(x, wallS());
+    this.dataChanged = true;
+    this.start();
   }
 
   clear(): void {
-    this.t.length = 0;
-    for (const s of this.series) s.length = 0;
+    for (const column of this.data) (column as number[]).length = 0;
+    this.origin = null;
+    this.edge = null;
+    this.clock.reset();
+    this.dataChanged = true;
+    this.render(wallS());
   }
 
   destroy(): void {
+    this.stop();
+    document.removeEventListener('visibilitychange', this.visibilityChanged);
     this.plot.destroy();
   }
+
+  private start(): void {
+    if (this.frame === 0 && document.visibilityState === 'visible') this.frame = requestAnimationFrame(this.tick);
+  }
+
+  private stop(): void {
+    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
+  private readonly visibilityChanged = () => {
+    // A hidden tab gets no animation frames anyway; not asking for them keeps a background tab idle.
+    if (document.visibilityState === 'visible') this.start();
+    else this.stop();
+  };
+
+  private readonly tick = (frameMs: DOMHighResTimeStamp) => {
+    this.frame = 0;
+    const now = frameMs / 1000;
+    this.render(now);
+    // Idle: the clock has played out to the newest sample by now (the delay is shorter than the idle time).
+    if (!this.clock.idle(now)) this.start();
+  };
+
+  private render(now: number): void {
+    this.edge = this.clock.edge(now);
+    const max = this.edge ?? 0;
+    this.plot.batch(() => {
+      if (this.dataChanged) {
+        this.plot.setData(this.data, false);
+        this.dataChanged = false;
+      }
+      this.plot.setScale('x', { min: max - WINDOW_S, max });
+    });
+  }
+
+  /** After each paint: the first-paint mark, and the chart-draw event with the newest sample on screen. */
+  private painted(): void {
+    markChartPaint();
+    if (this.origin === null || this.edge === null) return;
+    const shown = lastIndexAtOrBefore(this.x, this.edge);
+    const detail: ChartDrawDetail = {
+      t: shown < 0 ? null : this.origin + this.x[shown]!,
+      edge: this.origin + this.edge,
+      newest: this.origin + this.x.at(-1)!,
+    };
+    this.container.dispatchEvent(new CustomEvent(CHART_DRAW_EVENT, { detail }));
+  }
+}
+
+/** Index of the last value ≤ v in ascending `xs`; −1 when none is. */
+function lastIndexAtOrBefore(xs: number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }

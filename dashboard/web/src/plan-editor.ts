@@ -1,8 +1,12 @@
 /// <reference lib="dom" />
-// The plan editor: one row per prescribed exercise (from the server's catalogue), the sessions per week and a
-// precautions preset. Saving stores a new plan version; the server's validation message is shown next to the form.
+// The plan editor: one row per prescribed exercise (from the server's catalogue: sets, reps, target ROM, hold,
+// tempo, notes), the sessions per week and the precautions (a preset and editable limits). Every field of a stored
+// plan is shown, and saving sends what is shown, so a plan written through the API loses nothing when saved here.
+// Saving stores a new plan version; the server's validation message is shown next to the form.
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';
+import { precautionsEditor } from './precautions-editor.js';
+import type { AngleLimits, Precautions } from './precautions-editor.js';
 
 export interface CatalogueExercise {
   id: string;
@@ -14,7 +18,7 @@ export interface CatalogueExercise {
 }
 export interface Catalogue {
   exercises: CatalogueExercise[];
-  precautionPresets: Record<string, unknown>;
+  precautionPresets: Record<string, AngleLimits>;
 }
 export interface PlanItem {
   exercise: string;
@@ -22,11 +26,14 @@ export interface PlanItem {
   reps: number;
   targetRomDeg: number | null;
   holdSeconds: number | null;
+  /** seconds per repetition */
+  tempoSeconds: number | null;
+  notes: string;
 }
 export interface PlanVersion {
   version: number;
   sessionsPerWeek: number;
-  precautions: { preset: string | null };
+  precautions: Precautions;
   notes: string;
   items: PlanItem[];
 }
@@ -49,6 +56,8 @@ function itemRow(catalogue: Catalogue, item: PlanItem, onRemove: (row: ItemRow) 
   const reps = numberInput(`${label} reps`, item.reps, { min: '1', max: '100', step: '1', required: '' });
   const rom = numberInput(`${label} target ROM`, item.targetRomDeg, { min: '0', max: '180', step: '0.5' });
   const hold = numberInput(`${label} hold time`, item.holdSeconds, { min: '0', max: '600', step: '0.5' });
+  const tempo = numberInput(`${label} tempo`, item.tempoSeconds, { min: '0', max: '60', step: '0.5' });
+  const notes = h('input', { 'aria-label': `${label} notes`, value: item.notes, maxlength: '500', class: 'notes' });
   const remove = h('button', { type: 'button', 'aria-label': `Remove ${label}` }, 'remove');
   const element = h(
     'tr',
@@ -58,6 +67,8 @@ function itemRow(catalogue: Catalogue, item: PlanItem, onRemove: (row: ItemRow) 
     h('td', {}, reps),
     h('td', {}, rom, def ? h('small', {}, ` usual ${def.romRangeDeg.min}–${def.romRangeDeg.max}`) : null),
     h('td', {}, hold),
+    h('td', {}, tempo),
+    h('td', {}, notes),
     h('td', {}, remove),
   );
   const row: ItemRow = {
@@ -68,6 +79,8 @@ function itemRow(catalogue: Catalogue, item: PlanItem, onRemove: (row: ItemRow) 
       reps: Number(reps.value),
       targetRomDeg: optionalNumber(rom),
       holdSeconds: optionalNumber(hold),
+      tempoSeconds: optionalNumber(tempo),
+      notes: notes.value,
     }),
   };
   remove.addEventListener('click', () => onRemove(row));
@@ -101,13 +114,7 @@ export function planEditor(
     step: '1',
     required: '',
   });
-  const preset = h(
-    'select',
-    { 'aria-label': 'Precautions preset' },
-    h('option', { value: '' }, 'none'),
-    ...Object.keys(catalogue.precautionPresets).map((name) => h('option', { value: name }, name.replace(/_/g, ' '))),
-  );
-  preset.value = plan?.precautions.preset ?? '';
+  const precautions = precautionsEditor(catalogue.precautionPresets, plan?.precautions ?? null);
   const notes = h('input', { 'aria-label': 'Plan notes', value: plan?.notes ?? '', maxlength: '2000' });
   const addSelect = h(
     'select',
@@ -123,6 +130,8 @@ export function planEditor(
       reps: def.kind === 'hold' ? 3 : 10,
       targetRomDeg: def.targetRomDeg,
       holdSeconds: def.holdSeconds,
+      tempoSeconds: null,
+      notes: '',
     });
   });
   const message = h('p', { role: 'status', 'data-testid': 'plan-message' });
@@ -136,16 +145,22 @@ export function planEditor(
       'div',
       { class: 'row' },
       h('label', {}, 'sessions per week ', perWeek),
-      h('label', {}, 'precautions ', preset),
       h('label', { class: 'grow' }, 'notes ', notes),
     ),
+    precautions.element,
     h(
       'table',
       {},
       h(
         'thead',
         {},
-        h('tr', {}, ...['exercise', 'sets', 'reps', 'target ROM °', 'hold s', ''].map((t) => h('th', {}, t))),
+        h(
+          'tr',
+          {},
+          ...['exercise', 'sets', 'reps', 'target ROM °', 'hold s', 's per rep', 'notes', ''].map((t) =>
+            h('th', {}, t),
+          ),
+        ),
       ),
       body,
     ),
@@ -161,7 +176,7 @@ export function planEditor(
       const payload = {
         sessionsPerWeek: Number(perWeek.value),
         items: rows.map((r) => r.read()),
-        precautions: { preset: preset.value === '' ? null : preset.value },
+        precautions: precautions.read(),
         ...(notes.value !== '' && { notes: notes.value }),
       };
       const result = await api<{ plan: PlanVersion; published: boolean }>(
@@ -170,6 +185,8 @@ export function planEditor(
         payload,
       );
       version.textContent = String(result.plan.version);
+      // Show what was stored (the same as sent, the limits after the preset included).
+      precautions.show(result.plan.precautions);
       message.className = 'ok';
       message.textContent =
         `Saved as version ${result.plan.version}; it applies from the next session` +

@@ -2,6 +2,7 @@
 // Progress over weeks, on a time axis of session starts: the peak ROM of each exercise per session (with its
 // prescribed target), and per session the repetitions done against those prescribed with the share done (adherence).
 import uPlot from 'uplot';
+import { DATE_TICK_INCREMENTS_S, timeAxisRange } from '../../src/charts/time-axis.js';
 import { markChartPaint } from './chart-paint.js';
 
 export interface ProgressSeries {
@@ -15,9 +16,23 @@ export interface SessionTotals {
 
 const COLOURS = ['#1565c0', '#2e7d32', '#ef6c00', '#6a1b9a', '#c62828', '#00838f', '#5d4037', '#ad1457', '#455a64'];
 const HEIGHT = 240;
-const DAY_S = 86_400;
-/** Half a week of margin around the sessions: a single session would otherwise span uPlot's default years. */
-const weeksAxis: uPlot.Scale = { time: true, range: (_u, min, max) => [min - 3.5 * DAY_S, max + 3.5 * DAY_S] };
+/** Session starts on a dates axis: padded around the sessions (one session included), zoomable by dragging. */
+const sessionsScale: uPlot.Scale = { time: true, range: (u, min, max) => timeAxisRange(u.data[0], min, max) };
+const dayLabel = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const yearLabel = new Intl.DateTimeFormat(undefined, { year: 'numeric' });
+/** Day ticks labelled with the date; the year under the first tick and wherever it changes. */
+const datesAxis: uPlot.Axis = {
+  incrs: DATE_TICK_INCREMENTS_S,
+  space: 60,
+  values: (_u, splits) =>
+    splits.map((s, i) => {
+      const date = new Date(s * 1000);
+      const newYear = i === 0 || new Date(splits[i - 1]! * 1000).getFullYear() !== date.getFullYear();
+      return newYear ? `${dayLabel.format(date)}\n${yearLabel.format(date)}` : dayLabel.format(date);
+    }),
+};
+/** Degrees and repetitions count from zero: a lone value must not fill the whole height. */
+const fromZero: uPlot.Scale = { range: { min: { soft: 0, mode: 1 }, max: { pad: 0.1 } } };
 
 /** Rows of an aligned table: the union of x values, each series null where it has no point. */
 export function alignByTime(columns: Map<number, number | null>[]): (number | null)[][] {
@@ -26,7 +41,13 @@ export function alignByTime(columns: Map<number, number | null>[]): (number | nu
 }
 
 function chart(container: HTMLElement, opts: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData) {
-  const hooks = { ...opts.hooks, draw: [markChartPaint] };
+  // The x range in effect (Unix s) on the container: the axis is canvas, and the browser test checks the range.
+  const showRange = (u: uPlot, key: string) => {
+    if (key !== 'x') return;
+    container.dataset.xMin = String(u.scales.x!.min);
+    container.dataset.xMax = String(u.scales.x!.max);
+  };
+  const hooks = { ...opts.hooks, draw: [markChartPaint], setScale: [showRange] };
   return new uPlot(
     { width: Math.max(320, container.clientWidth || 800), height: HEIGHT, ...opts, hooks },
     data,
@@ -42,13 +63,27 @@ export function peakRomChart(container: HTMLElement, progress: ProgressSeries[],
     const stroke = COLOURS[i % COLOURS.length]!;
     const name = names.get(p.exercise) ?? p.exercise;
     columns.push(new Map(p.points.map((pt) => [pt.startedAt / 1000, pt.peakRomDeg])));
-    series.push({ label: `${name} peak °`, stroke, width: 2, points: { show: true, size: 6 }, spanGaps: true });
+    series.push({
+      label: `${name} peak °`,
+      stroke,
+      width: 2,
+      points: { show: true, size: 7, fill: stroke },
+      spanGaps: true,
+    });
     columns.push(new Map(p.points.map((pt) => [pt.startedAt / 1000, pt.targetRomDeg])));
-    series.push({ label: `${name} target °`, stroke, width: 1, dash: [6, 4], spanGaps: true, points: { show: false } });
+    // Hollow points: with one session there is no line, and the target must still show.
+    series.push({
+      label: `${name} target °`,
+      stroke,
+      width: 1,
+      dash: [6, 4],
+      spanGaps: true,
+      points: { show: true, size: 6 },
+    });
   });
   return chart(
     container,
-    { scales: { x: weeksAxis }, axes: [{}, { label: 'peak ROM °' }], series },
+    { scales: { x: sessionsScale, y: fromZero }, axes: [datesAxis, { label: 'peak ROM °' }], series },
     alignByTime(columns) as uPlot.AlignedData,
   );
 }
@@ -65,12 +100,16 @@ export function adherenceChart(container: HTMLElement, sessions: SessionTotals[]
   return chart(
     container,
     {
-      scales: { x: weeksAxis, pct: { range: [0, 120] } },
-      axes: [{}, { label: 'repetitions' }, { label: 'adherence %', scale: 'pct', side: 1, grid: { show: false } }],
+      scales: { x: sessionsScale, y: fromZero, pct: { range: [0, 120] } },
+      axes: [
+        datesAxis,
+        { label: 'repetitions' },
+        { label: 'adherence %', scale: 'pct', side: 1, grid: { show: false } },
+      ],
       series: [
         { label: 'session' },
-        { label: 'reps done', stroke: '#1565c0', width: 2, points: { show: true, size: 6 } },
-        { label: 'reps prescribed', stroke: '#90a4ae', width: 2, dash: [6, 4] },
+        { label: 'reps done', stroke: '#1565c0', width: 2, points: { show: true, size: 7, fill: '#1565c0' } },
+        { label: 'reps prescribed', stroke: '#90a4ae', width: 2, dash: [6, 4], points: { show: true, size: 6 } },
         { label: 'adherence %', stroke: '#2e7d32', width: 1, scale: 'pct', points: { show: true, size: 5 } },
       ],
     },

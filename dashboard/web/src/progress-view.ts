@@ -67,7 +67,12 @@ export async function showProgress(app: HTMLElement, patientId: string): Promise
       h('h2', {}, 'Peak ROM per exercise and session'),
       progress.length === 0 ? h('p', {}, 'No session with a measured peak yet.') : romBox,
     ),
-    h('section', { class: 'card' }, h('h2', {}, 'Repetitions done vs prescribed, adherence'), adherenceBox),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Repetitions done vs prescribed, adherence'),
+      sessions.length === 0 ? h('p', {}, 'No session yet.') : adherenceBox,
+    ),
     h(
       'section',
       { class: 'card' },
@@ -86,7 +91,7 @@ export async function showProgress(app: HTMLElement, patientId: string): Promise
   );
   const charts = [
     ...(progress.length > 0 ? [peakRomChart(romBox, progress, names)] : []),
-    adherenceChart(adherenceBox, sessions),
+    ...(sessions.length > 0 ? [adherenceChart(adherenceBox, sessions)] : []),
   ];
   return () => charts.forEach((c) => c.destroy());
 }
