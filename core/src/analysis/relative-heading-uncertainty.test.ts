@@ -9,39 +9,24 @@
  *   across by the mean-rate bridge and δ is freed by that bridge's uncertainty only.
  */
 import { describe, expect, it } from 'vitest';
-import { EXERCISE_IDS } from '../exercises/catalogue.js';
-import type { ExerciseId } from '../exercises/catalogue.js';
-import { trackSession } from './test-support.js';
-import type { SessionOptions } from './test-support.js';
+import { benchSeed, trackSession } from './test-support.js';
+import type { BenchCell, SessionOptions } from './test-support.js';
 
 const VARIABLE = { variability: { rom: 0.1, tempo: 0.3, offPlaneDeg: 3 } };
 
-/** The benchmark's seed for a cell (bench/pipeline.ts `simulate`; the variant 'variable' is the third). */
-function benchSeed(c: {
-  exercise: ExerciseId;
-  noise: 0 | 1 | 2;
-  mode: '6d' | '9d';
-  side: 'left' | 'right';
-  mis: number;
-  seed: number;
-}) {
-  return (
-    c.seed * 1_000_003 +
-    EXERCISE_IDS.indexOf(c.exercise) * 7919 +
-    c.noise * 613 +
-    (c.mode === '9d' ? 101 : 0) +
-    (c.side === 'right' ? 31 : 0) +
-    c.mis * 3 +
-    2
-  );
-}
-
 describe('relative heading uncertainty', () => {
   it('a long hold does not loosen the drift: the next hold keeps rotation RMSE ≤ 4° (was 14.6°)', () => {
-    const cell = { exercise: 'hip_flexor_stretch', noise: 0, mode: '6d', side: 'right', mis: 15, seed: 1 } as const;
+    const cell: BenchCell = {
+      exercise: 'hip_flexor_stretch',
+      noise: 'low',
+      mode: '6d',
+      side: 'right',
+      mis: 15,
+      variant: 'variable',
+      seed: 1,
+    };
     const o: SessionOptions = {
       ...cell,
-      noise: 'low',
       misplacementDeg: cell.mis,
       seed: benchSeed(cell),
       reps: 3,
@@ -55,10 +40,17 @@ describe('relative heading uncertainty', () => {
   });
 
   it('a 0.3 s thigh drop-out mid-repetition: clamshell flexion RMSE ≤ 5° at high noise (was 12.1°)', () => {
-    const cell = { exercise: 'side_lying_clamshell', noise: 2, mode: '9d', side: 'left', mis: 0, seed: 5 } as const;
+    const cell: BenchCell = {
+      exercise: 'side_lying_clamshell',
+      noise: 'high',
+      mode: '9d',
+      side: 'left',
+      mis: 0,
+      variant: 'variable',
+      seed: 5,
+    };
     const run = trackSession({
       ...cell,
-      noise: 'high',
       misplacementDeg: cell.mis,
       seed: benchSeed(cell),
       reps: 6,

@@ -12,6 +12,7 @@ import type {
 } from '@hipmon/simulator';
 import type { Vec3 } from '../math/quat.js';
 import type { RecordingSample } from '../recording/csv.js';
+import { EXERCISE_IDS } from '../exercises/catalogue.js';
 import type { ExerciseId } from '../exercises/catalogue.js';
 import type { HipAngles, Side } from '../joint/hip-angles.js';
 import { HIP_ANGLE_NAMES } from '../joint/hip-angles.js';
@@ -139,4 +140,28 @@ export function trackSession(
     exercise: o.exercise,
   });
   return { ...session, tracker, frames, errors: scoreFrames(frames, session.script) };
+}
+
+/** A pipeline benchmark cell (bench/pipeline.ts): the recording `trackSession` reproduces with `benchSeed`. */
+export interface BenchCell {
+  exercise: ExerciseId;
+  noise: ErrorPreset;
+  mode: '6d' | '9d';
+  side: Side;
+  mis: number;
+  variant: 'nominal' | 'partial' | 'variable';
+  seed: number;
+}
+
+/** The benchmark's seed for a cell (bench/pipeline.ts `simulate`). */
+export function benchSeed(c: BenchCell): number {
+  return (
+    c.seed * 1_000_003 +
+    EXERCISE_IDS.indexOf(c.exercise) * 7919 +
+    ['low', 'typical', 'high'].indexOf(c.noise) * 613 +
+    (c.mode === '9d' ? 101 : 0) +
+    (c.side === 'right' ? 31 : 0) +
+    c.mis * 3 +
+    ['nominal', 'partial', 'variable'].indexOf(c.variant)
+  );
 }

@@ -92,7 +92,12 @@ export interface FunctionalAlignmentOptions {
   bodyTurnModelError: number;
   /** SD (degrees) of the perpendicular part of an increment that is noise, whatever its size. Default 0.15. */
   noiseDeg: number;
-  /** SD of the perpendicular part as a share of the increment (off-plane motion, model error). Default 0.1. */
+  /**
+   * SD of the perpendicular part as a share of the increment (off-plane motion, model error). Default 0.2. A
+   * patient's deviation from the plane persists through a repetition, so the increments' errors are correlated,
+   * not independent: at 0.1 the same off-plane habit, counted once per 50-ms increment, moved ε and the drift by
+   * several degrees within one repetition (rotation RMSE up to 6° with typical sensors, pipeline benchmark).
+   */
   modelError: number;
   /** χ² above which a measurement is rejected. Default 13.8 (p = 0.001 for 2 degrees of freedom). */
   gate: number;
@@ -124,7 +129,7 @@ export const DEFAULT_FUNCTIONAL: Readonly<Omit<FunctionalAlignmentOptions, 'exer
     transitionModelError: 0.2,
     bodyTurnModelError: 0.05,
     noiseDeg: 0.15,
-    modelError: 0.1,
+    modelError: 0.2,
     gate: 13.8,
     maxAxisErrorDeg: 40,
     maxPostureErrorDeg: 45,
