@@ -5,8 +5,10 @@
  * session: the plan editor stores a new version (a refused one shows the server's reason inline) and keeps precaution
  * limits set by hand, an open alert is acknowledged, the progress view charts the session on a dates axis, and the
  * API docs (Swagger UI) render under the app's security headers. Last, a second session streams in real time: the
- * live chart redraws at display rate while it flows, and the progress view spans both sessions. Screenshots land in
- * test-artifacts/. The tests run in order: the later ones use the sessions the earlier ones recorded.
+ * live chart redraws at display rate while it flows, and the progress view spans both sessions. Finally three more
+ * patients exercise at the same time and the live board shows a tile for each of the therapist's own two, each
+ * counting its own repetitions, and none for the colleague's patient. Screenshots land in test-artifacts/. The
+ * tests run in order: the later ones use the sessions the earlier ones recorded.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -488,6 +490,106 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress-two-sessions.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+    expect(failedRequests).toEqual(['401 /api/me']);
+  });
+
+  it('shows every running session of the therapist on the live board, each tile counting its own repetitions', async () => {
+    // Three patients exercise at once: Ann and Ben are the therapist's, Olga is a colleague's. Ben's plan limits
+    // abduction to 15° (target 14°), so each of his 25° repetitions crosses it.
+    const colleague = metadata.createUser({ role: 'therapist', login: 'otto', displayName: 'Otto Other' });
+    const live = [
+      { id: 'board-ann', name: 'Ann Board', reps: 3, targetRomDeg: 22, therapistId: therapist.id },
+      { id: 'board-ben', name: 'Ben Board', reps: 5, targetRomDeg: 14, therapistId: therapist.id, abductionMax: 15 },
+      { id: 'board-olga', name: 'Olga Other', reps: 4, targetRomDeg: 25, therapistId: colleague.id },
+    ];
+    for (const p of live) {
+      metadata.createPatient({ id: p.id, displayName: p.name, treatedSide: 'left', surgeryType: 'tha_anterior' });
+      metadata.assignTherapist(p.therapistId, p.id);
+      metadata.createPlanVersion({
+        patientId: p.id,
+        authorId: p.therapistId,
+        sessionsPerWeek: 5,
+        items: [{ exercise: 'standing_hip_abduction', sets: 1, reps: p.reps, targetRomDeg: p.targetRomDeg }],
+        ...(p.abductionMax !== undefined && { precautions: { limits: { abduction: { max: p.abductionMax } } } }),
+      });
+    }
+    const [ann, ben, olga] = live as [(typeof live)[number], (typeof live)[number], (typeof live)[number]];
+
+    const { page, consoleErrors, failedRequests } = await loggedInPage();
+    await page.getByRole('link', { name: 'Live board' }).click();
+    await page.waitForURL(/#\/live$/);
+    await page.getByRole('heading', { name: 'Live sessions' }).waitFor();
+    // Ready once the server confirmed the subscription of each of the therapist's patients: Eve, Ann, Ben.
+    const board = page.getByTestId('live-board');
+    await expect.poll(() => board.getAttribute('data-subscribed'), { timeout: 5000 }).toBe('3');
+    // Eve's sessions ended before the board opened: no tile for them.
+    expect(await page.getByTestId('live-tile').count()).toBe(0);
+
+    const running = Promise.all(
+      live.map((p) =>
+        runVirtualPatient({
+          brokerUrl: broker.url,
+          patientId: p.id,
+          gatewayId: `${p.id}-gw`,
+          programme: [{ exercise: 'standing_hip_abduction', side: 'left', reps: p.reps, romDeg: 25 }],
+          speed: 5,
+        }),
+      ),
+    );
+    const tile = (id: string) => page.locator(`[data-testid="live-tile"][data-patient-id="${id}"]`);
+    // Both sessions that started after the board opened show at the same time while they run.
+    await expect
+      .poll(() => page.locator('[data-testid="live-tile"]:not(.ended)').count(), { timeout: 10_000, interval: 100 })
+      .toBe(2);
+    // The moment Ben crosses his limit, his tile shows it, highlighted.
+    const benAlert = tile(ben.id).locator('[data-testid="tile-alerts"] li.precaution').first();
+    await benAlert.waitFor({ timeout: 10_000 });
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live-board.png'), fullPage: true });
+    const reports = await running;
+
+    for (const [i, p] of [ann, ben].entries()) {
+      const simulated = reports[i]!.sessions[0]!.reps;
+      expect(simulated).toBe(p.reps);
+      const reps = tile(p.id).getByTestId('tile-reps');
+      await expect
+        .poll(async () => Number(await reps.textContent()), { timeout: 20_000, interval: 200 })
+        .toBe(simulated);
+      // Ended: greyed out, with the session's own plan target and the simulated 25° (± 3°, as on the patient page).
+      await expect.poll(() => tile(p.id).getAttribute('class'), { timeout: 10_000 }).toMatch(/\bended\b/);
+      expect(await tile(p.id).getByTestId('tile-target-rom').textContent()).toBe(p.targetRomDeg.toFixed(1));
+      expect(Math.abs(Number(await tile(p.id).getByTestId('tile-last-rom').textContent()) - 25)).toBeLessThan(3);
+      expect(await tile(p.id).getByTestId('tile-set').textContent()).toMatch(
+        new RegExp(`^Standing hip abduction, set 1: \\d+/${p.reps}$`),
+      );
+      expect(await tile(p.id).getByRole('link', { name: p.name }).getAttribute('href')).toBe(`#/patients/${p.id}`);
+    }
+    expect(await tile(ben.id).getAttribute('class')).toMatch(/\bprecaution-alert\b/);
+    expect(await benAlert.getAttribute('data-code')).toBe('abduction_above_limit');
+    expect(await benAlert.textContent()).toContain('(limit 15°)');
+    expect(await tile(ann.id).locator('[data-testid="tile-alerts"] li').count()).toBe(0);
+
+    // Olga's session ran alongside (the store recorded it), but she is not the therapist's patient: no tile, and
+    // the live socket refuses to subscribe her.
+    expect(reports[2]!.sessions[0]!.reps).toBe(olga.reps);
+    expect(metadata.sessionHistory(colleague.id, olga.id).map((r) => r.session.state)).toEqual(['ended']);
+    expect(await tile(olga.id).count()).toBe(0);
+    expect(await page.getByTestId('live-tile').count()).toBe(2);
+    const refused = await page.evaluate(
+      (patientId) =>
+        new Promise((resolve) => {
+          const socket = new WebSocket(`ws://${location.host}/api/live`);
+          socket.onopen = () => socket.send(JSON.stringify({ type: 'subscribe', patientId }));
+          socket.onmessage = (event) => {
+            resolve(JSON.parse(String(event.data)));
+            socket.close();
+          };
+        }),
+      olga.id,
+    );
+    expect(refused).toEqual({ type: 'error', patientId: olga.id, message: 'patient not found' });
+
     expect(consoleErrors).toEqual([]);
     expect(failedRequests).toEqual(['401 /api/me']);
   });

@@ -16,6 +16,19 @@ const KEEP_S = WINDOW_S + 10;
 
 const wallS = () => performance.now() / 1000;
 
+export interface LiveChartOptions {
+  /** plot height in CSS px; default 260 */
+  height?: number;
+  /** a small chart (a live board tile): no axis titles, no legend */
+  compact?: boolean;
+  /**
+   * Redraw only when the window has scrolled by at least a canvas pixel (and on the last frame before idling),
+   * instead of on every animation frame. A 300 px chart of a 20 s window moves 15 px a second: most of 60 frames a
+   * second would repaint the same picture, which a board of many tiles cannot afford.
+   */
+  pixelStep?: boolean;
+}
+
 export class LiveChart {
   /** seconds since the session's first sample, and the three angles */
   private readonly x: number[] = [];
@@ -29,19 +42,30 @@ export class LiveChart {
   private readonly plot: uPlot;
   private frame = 0;
   private dataChanged = false;
+  /** the right edge drawn last (s since the session's first sample) */
   private edge: number | null = null;
+  private readonly pixelStep: boolean;
 
-  constructor(private readonly container: HTMLElement) {
+  constructor(
+    private readonly container: HTMLElement,
+    options: LiveChartOptions = {},
+  ) {
+    const compact = options.compact ?? false;
+    this.pixelStep = options.pixelStep ?? false;
     this.plot = new uPlot(
       {
-        width: Math.max(320, container.clientWidth || 800),
-        height: 260,
+        width: Math.max(compact ? 200 : 320, container.clientWidth || 800),
+        height: options.height ?? 260,
         scales: { x: { time: false, auto: false, min: -WINDOW_S, max: 0 } },
         hooks: { draw: [() => this.painted()] },
+        legend: { show: !compact },
         axes: [
           // The window starts left of the session's first sample: no labels for the time before it.
-          { label: 's since the session started', values: (_u, splits) => splits.map((v) => (v < 0 ? '' : v)) },
-          { label: '°' },
+          {
+            ...(!compact && { label: 's since the session started' }),
+            values: (_u, splits) => splits.map((v) => (v < 0 ? '' : v)),
+          },
+          compact ? { size: 36 } : { label: '°' },
         ],
         series: [
           { label: 't (s)' },
@@ -80,7 +104,7 @@ export class LiveChart {
     this.edge = null;
     this.clock.reset();
     this.dataChanged = true;
-    this.render(wallS());
+    this.draw(this.clock.edge(wallS()));
   }
 
   destroy(): void {
@@ -107,13 +131,21 @@ export class LiveChart {
   private readonly tick = (frameMs: DOMHighResTimeStamp) => {
     this.frame = 0;
     const now = frameMs / 1000;
-    this.render(now);
+    const edge = this.clock.edge(now);
     // Idle: the clock has played out to the newest sample by now (the delay is shorter than the idle time).
-    if (!this.clock.idle(now)) this.start();
+    const idle = this.clock.idle(now);
+    if (idle || this.movedVisibly(edge)) this.draw(edge);
+    if (!idle) this.start();
   };
 
-  private render(now: number): void {
-    this.edge = this.clock.edge(now);
+  private movedVisibly(edge: number | null): boolean {
+    if (!this.pixelStep || edge === null || this.edge === null) return true;
+    // bbox is in canvas pixels: on a high-density screen a pixel is a smaller step.
+    return edge - this.edge >= WINDOW_S / Math.max(1, this.plot.bbox.width);
+  }
+
+  private draw(edge: number | null): void {
+    this.edge = edge;
     const max = this.edge ?? 0;
     this.plot.batch(() => {
       if (this.dataChanged) {

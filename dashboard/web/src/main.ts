@@ -1,15 +1,18 @@
 /// <reference lib="dom" />
 /**
- * The dashboard's single page: hash routes #/login, #/patients, #/patients/<id>, #/patients/<id>/progress. Plain
- * TypeScript and the DOM: five
- * views do not need a framework, and this keeps the bundle small and the CSP strict (no inline code).
+ * The dashboard's single page: hash routes #/login, #/patients, #/patients/<id>, #/patients/<id>/progress, #/live.
+ * Plain TypeScript and the DOM: six views do not need a framework, and this keeps the bundle small and the CSP
+ * strict (no inline code).
  */
 import { api, ApiError, login } from './api.js';
 import { fmt, h, when } from './dom.js';
+import { showLiveBoard } from './live-board.js';
 import { LiveChart } from './live-chart.js';
+import { LiveSocket } from './live-socket.js';
 import { planEditor } from './plan-editor.js';
 import type { Catalogue, PlanVersion } from './plan-editor.js';
 import { showProgress } from './progress-view.js';
+import { PatientLiveState, setProgressText } from '../../src/live/patient-live-state.js';
 
 interface Patient {
   id: string;
@@ -50,6 +53,10 @@ async function route(): Promise<void> {
     if (hash === '#/login') return showLogin();
     const me = await api<{ displayName: string; role: string }>('GET', '/api/me');
     who.replaceChildren(h('span', {}, `${me.displayName} (${me.role}) `), logoutButton());
+    if (hash === '#/live') {
+      cleanup = await showLiveBoard(app);
+      return;
+    }
     const m = /^#\/patients\/([A-Za-z0-9_-]{1,64})(\/progress)?$/.exec(hash);
     if (m?.[2]) {
       cleanup = await showProgress(app, m[1]!);
@@ -131,7 +138,12 @@ async function showPatients(): Promise<void> {
     h(
       'section',
       { class: 'card' },
-      h('h1', {}, 'Patients'),
+      h(
+        'div',
+        { class: 'card-head' },
+        h('h1', {}, 'Patients'),
+        h('a', { href: '#/live' }, 'Live board: all running sessions'),
+      ),
       h(
         'table',
         {},
@@ -171,12 +183,12 @@ async function showPatient(patientId: string): Promise<void> {
     detail.gateway.online ? 'online' : 'offline',
   );
   const state = h('span', { 'data-testid': 'session-state' }, '–');
-  const repCount = h('span', { class: 'big', 'data-testid': 'session-reps' }, '0');
+  const repCount = h('span', { class: 'big', 'data-testid': 'session-reps', 'aria-live': 'polite' }, '0');
   const setInfo = h('span', {}, '–');
   const targetRom = h('span', { 'data-testid': 'target-rom' }, '–');
   const lastRom = h('span', { 'data-testid': 'last-rom' }, '–');
   const bestRom = h('span', {}, '–');
-  const alerts = h('ul', { 'data-testid': 'live-alerts' });
+  const alerts = h('ul', { 'data-testid': 'live-alerts', 'aria-live': 'assertive' });
   const openAlerts = h('ul', { 'data-testid': 'open-alerts' });
   const chartBox = h('div', { class: 'chart' });
   const history = h('tbody');
@@ -303,66 +315,56 @@ async function showPatient(patientId: string): Promise<void> {
     renderOpenAlerts(await api<OpenAlert[]>('GET', `/api/patients/${patientId}/alerts`));
   renderOpenAlerts(detail.openAlerts);
 
+  const names = new Map(catalogue.exercises.map((e) => [e.id, e.name]));
   const chart = new LiveChart(chartBox);
-  let sessionId: string | null = null;
-  const seenReps = new Set<string>();
-  let best = 0;
-  const resetSession = (id: string) => {
-    sessionId = id;
-    targets = nextTargets;
-    seenReps.clear();
-    best = 0;
-    repCount.textContent = '0';
-    lastRom.textContent = bestRom.textContent = '–';
-    chart.clear();
-  };
-
-  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`);
-  socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'subscribe', patientId })));
-  socket.addEventListener('message', (event) => {
-    const msg = JSON.parse(String(event.data)) as {
-      type: string;
-      sessionId?: string;
-      payload: Record<string, unknown> | null;
-    };
-    if (msg.type === 'gateway' && msg.payload) {
-      const online = msg.payload.state === 'online';
-      gateway.textContent = online ? 'online' : 'offline';
-      gateway.className = online ? 'online' : 'offline';
-      return;
-    }
-    if (!msg.sessionId || !msg.payload) return;
-    if (msg.sessionId !== sessionId) {
-      // Only a session that is running takes over the view; an ended one's retained state is history.
-      if (msg.type === 'state' && (msg.payload as { state: string }).state === 'ended') return;
-      resetSession(msg.sessionId);
-    }
-    const p = msg.payload as Record<string, unknown>;
-    if (msg.type === 'angles') {
-      chart.push(p.t as number, p.flexion as number, p.abduction as number, p.rotation as number);
-    } else if (msg.type === 'reps') {
-      const key = `${p.exercise}/${p.set}/${p.rep}`;
-      if (seenReps.has(key)) return;
-      seenReps.add(key);
-      repCount.textContent = String(seenReps.size);
-      const rom = p.rom as number;
-      best = Math.max(best, rom);
-      lastRom.textContent = fmt(rom);
-      bestRom.textContent = fmt(best);
-      targetRom.textContent = fmt(targets.get(p.exercise as string)?.targetRomDeg);
-    } else if (msg.type === 'state') {
-      state.textContent = String(p.state);
-      if (p.exercise) {
-        setInfo.textContent = `${p.exercise}, set ${p.set ?? '–'}: ${p.reps ?? 0}/${p.targetReps ?? '–'}`;
-        targetRom.textContent = fmt(targets.get(p.exercise as string)?.targetRomDeg);
+  const live = new PatientLiveState();
+  const socket = new LiveSocket({
+    message: (message) => {
+      if (message.patientId !== patientId) return;
+      for (const update of live.apply(message)) {
+        switch (update.kind) {
+          case 'gateway':
+            gateway.textContent = update.online ? 'online' : 'offline';
+            gateway.className = update.online ? 'online' : 'offline';
+            break;
+          case 'session':
+            targets = nextTargets;
+            repCount.textContent = '0';
+            lastRom.textContent = bestRom.textContent = '–';
+            chart.clear();
+            break;
+          case 'angles':
+            chart.push(update.t, update.flexion, update.abduction, update.rotation);
+            break;
+          case 'rep':
+            repCount.textContent = String(live.repCount);
+            lastRom.textContent = fmt(update.rep.romDeg);
+            bestRom.textContent = fmt(live.bestRomDeg);
+            targetRom.textContent = fmt(targets.get(update.rep.exercise)?.targetRomDeg);
+            break;
+          case 'state':
+            state.textContent = update.info.state;
+            if (update.info.exercise) {
+              setInfo.textContent = setProgressText(update.info, (id) => names.get(id) ?? id);
+              targetRom.textContent = fmt(targets.get(update.info.exercise)?.targetRomDeg);
+            }
+            if (live.ended) void loadHistory();
+            break;
+          case 'alert':
+            alerts.prepend(
+              h('li', { class: `alert-${update.alert.level}` }, `${update.alert.level}: ${update.alert.message}`),
+            );
+            // The processing service stores the alert (with the id to acknowledge) in the same step as it publishes it.
+            void loadOpenAlerts().catch(() => undefined);
+            break;
+        }
       }
-      if (p.state === 'ended') void loadHistory();
-    } else if (msg.type === 'alerts') {
-      alerts.prepend(h('li', { class: `alert-${p.level}` }, `${p.level}: ${p.message}`));
-      // The processing service stores the alert (with the id to acknowledge) in the same step as it publishes it.
-      void loadOpenAlerts().catch(() => undefined);
-    }
+    },
+    unauthorized: () => {
+      location.hash = '#/login';
+    },
   });
+  socket.watch(patientId);
   cleanup = () => {
     socket.close();
     chart.destroy();
