@@ -16,3 +16,4 @@ export {
   type InfluxdHandle,
   type InfluxdOptions,
 } from './influxd.js';
+export { waitFor } from './wait.js';

@@ -27,3 +27,17 @@ export async function pollUntil(attempt: () => Promise<boolean>, options: PollOp
     await sleep(intervalMs);
   }
 }
+
+/**
+ * Waits until `condition` holds, polling every `intervalMs`; throws "timed out waiting for <what>" after
+ * `timeoutMs`. For test steps that wait on another process (a broker, the service, a browser).
+ */
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<void> {
+  const outcome = await pollUntil(async () => await condition(), { timeoutMs, intervalMs });
+  if (!outcome.ok) throw new Error(`timed out waiting for ${what} (${outcome.reason})`);
+}

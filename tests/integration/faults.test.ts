@@ -30,20 +30,12 @@ import type { ProcessingService, ProcessingServiceOptions } from '@hipmon/servic
 import { createMotionScript } from '@hipmon/simulator';
 import type { MotionOptions } from '@hipmon/simulator';
 import { runVirtualPatient } from '@hipmon/simulator/live';
-import { startInfluxd, startMosquitto } from '@hipmon/tests';
+import { startInfluxd, startMosquitto, waitFor } from '@hipmon/tests';
 import type { InfluxdHandle, MosquittoHandle } from '@hipmon/tests';
 
 const CLIENT_ID = 'hipmon-faults-test';
 const SPEED = 10;
 const VARIABILITY = { rom: 0.08, tempo: 0.1, offPlaneDeg: 1 };
-
-const waitFor = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 interface PlayedSession {
   patientId: string;

@@ -17,21 +17,13 @@ import { currentExercise, GatewaySession } from '@hipmon/gateway';
 import { openMetadataStore, SqliteSeriesStore, startProcessingService } from '@hipmon/services';
 import type { MetadataStore, ProcessingService } from '@hipmon/services';
 import { createSimulatedSensors } from '@hipmon/simulator';
-import { startMosquitto } from '@hipmon/tests';
+import { startMosquitto, waitFor } from '@hipmon/tests';
 import type { MosquittoHandle } from '@hipmon/tests';
 
 const PATIENT = 'p-live-view';
 const SPEED = 5;
 /** Gateway clock at virtual time 0 (any fixed Unix time: the service keys sessions by the gateway's clock). */
 const CLOCK0 = 1_780_000_000;
-
-const waitFor = async (what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('gateway live view against the running processing service', () => {
   let broker: MosquittoHandle;

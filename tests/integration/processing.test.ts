@@ -17,7 +17,7 @@ import type { MetadataStore, ProcessingService } from '@hipmon/services';
 import { createMotionScript } from '@hipmon/simulator';
 import type { MotionOptions } from '@hipmon/simulator';
 import { runVirtualPatient } from '@hipmon/simulator/live';
-import { startMosquitto } from '@hipmon/tests';
+import { startMosquitto, waitFor } from '@hipmon/tests';
 import type { MosquittoHandle } from '@hipmon/tests';
 
 const VARIABILITY = { rom: 0.08, tempo: 0.1, offPlaneDeg: 1 };
@@ -64,14 +64,6 @@ function seed(metadata: MetadataStore): void {
     });
   }
 }
-
-const waitFor = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('processing service with Mosquitto and the SQLite stores', () => {
   let broker: MosquittoHandle;
@@ -181,8 +173,10 @@ describe('processing service with Mosquitto and the SQLite stores', () => {
       });
     });
     expect(sessions).toHaveLength(5);
-    await waitFor('all sessions ended', () =>
-      sessions.every((s) => metadata.getSession(s.patient.id, s.sessionId)?.state === 'ended'),
+    await waitFor(
+      'all sessions ended',
+      () => sessions.every((s) => metadata.getSession(s.patient.id, s.sessionId)?.state === 'ended'),
+      60_000,
     );
     await series.flush();
 
