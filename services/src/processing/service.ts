@@ -5,6 +5,7 @@
  * counted (per error code and per patient), logged rate-limited, acknowledged and dropped. docs/processing.md.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   alertsTopic,
   anglesTopic,
@@ -166,6 +167,8 @@ const TICK_MS = 100;
  */
 const SILENT_SENSOR_MS = 1500;
 const REJECT_LOG_INTERVAL_MS = 60_000;
+/** How long stop() lets the ended client settle its last publishes before re-sending or dropping them. */
+const UNSENT_PUBLISH_GRACE_MS = 1000;
 
 export async function startProcessingService(options: ProcessingServiceOptions): Promise<ProcessingService> {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -175,6 +178,8 @@ export async function startProcessingService(options: ProcessingServiceOptions):
   const counters = EMPTY_COUNTERS();
   const sessions = new Map<string, SessionEntry>();
   const pendingWrites = new Set<Promise<unknown>>();
+  /** Publishes not yet settled by the client, with what they carry (see stop). */
+  const pendingPublishes = new Map<Promise<unknown>, [topic: string, payload: unknown]>();
   const recoveries = new Set<Promise<void>>();
   const gatewayOf = new Map<string, string>();
   const rejectLog = new Map<string, number>();
@@ -211,17 +216,18 @@ export async function startProcessingService(options: ProcessingServiceOptions):
       return;
     }
     const v5 = connection.protocolVersion === 5;
-    track(
-      connection.client.publishAsync(topic, JSON.stringify(payload), {
+    const tracked = connection.client
+      .publishAsync(topic, JSON.stringify(payload), {
         qos: TOPIC_QOS[parsed.kind],
         retain: TOPIC_RETAINED[parsed.kind],
         ...(v5 && { properties: { contentType: CONTENT_TYPE_JSON } }),
-      }),
-      (err) => {
+      })
+      .catch((err) => {
         counters.publishErrors++;
         logger.warn({ err: (err as Error).message, topic }, 'publish failed');
-      },
-    );
+      })
+      .finally(() => pendingPublishes.delete(tracked));
+    pendingPublishes.set(tracked, [topic, payload]);
   };
   const reject = (topic: string, patientId: string | undefined, code: string, reason: string, payload: Buffer) => {
     counters.rejected[code] = (counters.rejected[code] ?? 0) + 1;
@@ -588,6 +594,22 @@ export async function startProcessingService(options: ProcessingServiceOptions):
    * stored like any other; its live events go out over a separate clean connection, so no rep is silently
    * unpublished. The persistent session itself must stay untouched for the next instance.
    */
+  /**
+   * Publishes the ended client never settled (it can drop its callbacks for packets still queued when it closes,
+   * e.g. behind a slow socket): given a moment, the live angles among them are dropped (QoS 0, stale by now) and
+   * the rest — reps, alerts, states — go out with the late outputs, which receivers de-duplicate.
+   */
+  async function settleUnsentPublishes(): Promise<void> {
+    if (pendingPublishes.size === 0) return;
+    await Promise.race([Promise.all(pendingPublishes.keys()), sleep(UNSENT_PUBLISH_GRACE_MS)]);
+    for (const [topic, payload] of pendingPublishes.values()) {
+      if (TOPIC_QOS[parseTopic(topic)!.kind] === 0) counters.publishErrors++;
+      else lateOutputs.push([topic, payload]);
+    }
+    if (pendingPublishes.size > 0) logger.warn({ unsent: pendingPublishes.size }, 'publishes unsettled at stop');
+    pendingPublishes.clear();
+  }
+
   async function publishLateOutputs(): Promise<void> {
     if (lateOutputs.length === 0) return;
     const outputs = lateOutputs.splice(0);
@@ -703,7 +725,7 @@ export async function startProcessingService(options: ProcessingServiceOptions):
         publish(planTopic(patientId), plan);
         counters.published.plans++;
       }
-      await Promise.all(pendingWrites);
+      await Promise.all([...pendingWrites, ...pendingPublishes.keys()]);
     },
     async stop() {
       if (stopped) return;
@@ -726,6 +748,7 @@ export async function startProcessingService(options: ProcessingServiceOptions):
       }
       while (pendingWrites.size > 0) await Promise.all(pendingWrites);
       await series.flush();
+      await settleUnsentPublishes();
       await publishLateOutputs();
       logger.info({ counters }, 'processing service stopped');
     },
