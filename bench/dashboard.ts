@@ -29,7 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { connect } from 'mqtt';
-import { chromium } from 'playwright-core';
+import { launchHeadlessChromium } from '@hipmon/dashboard/testing';
 import type { Page } from 'playwright-core';
 import { decodeImuFrame, frameSampleTimes, imuTopic } from '@hipmon/core';
 import { ensureWebBuild, hashPassword, PLAYOUT_DELAY_S, runDashboard } from '@hipmon/dashboard';
@@ -216,16 +216,7 @@ export async function runDashboardBenchmark(
     });
     cleanups.unshift(() => dashboard.close());
     log(`dashboard at ${dashboard.url}`);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
+    const browser = await launchHeadlessChromium();
     cleanups.unshift(() => browser.close());
     log('browser up');
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });

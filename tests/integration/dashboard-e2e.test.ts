@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { chromium } from 'playwright-core';
+import { launchHeadlessChromium } from '@hipmon/dashboard/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild, hashPassword, runDashboard } from '@hipmon/dashboard';
@@ -118,16 +118,7 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
       sessionSecret: 'e2e secret, long enough to sign cookies with',
       secureCookies: false,
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
+    browser = await launchHeadlessChromium();
   });
 
   afterAll(async () => {
@@ -141,25 +132,7 @@ describe('dashboard in a browser (playwright-core + chromium)', () => {
   });
 
   it('logs in, opens the patient and counts the live repetitions up to the simulated count', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const consoleErrors: string[] = [];
-    const failedRequests: string[] = [];
-    page.on(
-      'console',
-      (m) =>
-        void (m.type() === 'error' && !m.text().startsWith('Failed to load resource') && consoleErrors.push(m.text())),
-    );
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on(
-      'response',
-      (r) => void (r.status() >= 400 && failedRequests.push(`${r.status()} ${new URL(r.url()).pathname}`)),
-    );
-
-    await page.goto(dashboard.url);
-    await page.waitForURL(/#\/login$/);
-    await page.getByLabel('Login').fill('tess');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    const { page, consoleErrors, failedRequests } = await loggedInPage();
     await page.getByRole('link', { name: 'Eve E2E' }).click();
     await page.getByText('Live session').waitFor();
     // The page has subscribed once the bridge watches the patient; give the WebSocket its round trip.

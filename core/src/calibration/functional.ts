@@ -383,13 +383,13 @@ export class FunctionalAlignment {
     // Earth-frame rotation vectors of each segment over the interval: rotvec(q_now ⊗ q_prev*).
     earthIncrementInto(this.aP, this.pNow, this.pPrev);
     earthIncrementInto(this.aT, this.tNow, this.tPrev);
-    const still = Math.max(norm3(this.aP), norm3(this.aT)) < o.minRateDegS * DEG * dt;
+    const pelvisTurn = norm3(this.aP);
+    const still = Math.max(pelvisTurn, norm3(this.aT)) < o.minRateDegS * DEG * dt;
     this.kf.addProcessNoise(DRIFT, (o.driftDegPerSqrtS * DEG) ** 2 * dt * (still ? o.stillDriftShare : 1));
     this.x.set(this.kf.x);
     this.omegaInto(this.omega, this.x);
     const om = this.omega;
-    const size = Math.sqrt(om[0]! * om[0]! + om[1]! * om[1]! + om[2]! * om[2]!);
-    const pelvisTurn = norm3(this.aP);
+    const size = norm3(om);
 
     const bodyTurns = pelvisTurn >= o.minBodyTurnDegS * DEG * dt;
     if (size < o.minRateDegS * DEG * dt && !bodyTurns) return;
