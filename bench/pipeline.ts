@@ -20,31 +20,22 @@
  * envelope: standing before a clamshell is 0° flexion). Rows: exercise × noise × mode, then by noise × mode, motion
  * variant and misplacement.
  *
- * Throughput: sensor samples per second through the whole chain on one core, on pre-generated recordings (the
- * simulation is not timed): a warm-up pass, then the median of several runs, per CPU second of the process (so
- * other load on the machine does not count; the wall-clock figure is printed too); with the same measurement for
- * the parts (orientation filters alone, tracker, detector, precaution monitor).
+ * Throughput: see throughput.ts (each mode in a process of its own).
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import {
-  EXERCISE_IDS,
-  HIP_ANGLE_NAMES,
-  HipAngleTracker,
-  PrecautionMonitor,
-  createMovementDetector,
-  createOrientationFilter,
-  exerciseEnvelopeLimits,
-  getExercise,
-} from '@hipmon/core';
-import type { DetectorEvent, ExerciseId, HipAngles, RecordingSample, Side } from '@hipmon/core';
+import { runChain } from './chain.js';
+import type { ChainOutput, Mode } from './chain.js';
+import { measureThroughputIsolated } from './throughput.js';
+import type { ThroughputFigure } from './throughput.js';
+import { EXERCISE_IDS, HIP_ANGLE_NAMES, PrecautionMonitor, exerciseEnvelopeLimits, getExercise } from '@hipmon/core';
+import type { ExerciseId, HipAngles, RecordingSample, Side } from '@hipmon/core';
 import { createMotionScript, recordMotion } from '@hipmon/simulator';
 import type { ErrorPreset, ExerciseMotionScript, MotionOptions, SimulatedSensor } from '@hipmon/simulator';
 
 export const MISPLACEMENTS_DEG = [0, 8, 15] as const;
 export const NOISE_LEVELS: readonly ErrorPreset[] = ['low', 'typical', 'high'];
-export const MODES = ['6d', '9d'] as const;
-export type Mode = (typeof MODES)[number];
+export const MODES: readonly Mode[] = ['6d', '9d'];
 export const SIDES: readonly Side[] = ['left', 'right'];
 
 /** Motion variants (repetition exercises; the hold gets the nominal and variable ones). */
@@ -68,7 +59,7 @@ export interface PipelineBenchmarkOptions {
   full?: boolean;
   /** Repetitions per recording (holds: half as many). Default 6. */
   reps?: number;
-  /** Timed runs of the throughput measurement (median reported). Default 5. */
+  /** Timed runs of the throughput measurement (fastest and median reported). Default 7. */
   runs?: number;
   /** Skip the matrix (throughput only). */
   throughputOnly?: boolean;
@@ -130,21 +121,6 @@ export interface PipelineRow {
   noise: ErrorPreset;
   mode: Mode;
   score: PipelineScore;
-}
-
-export interface ThroughputFigure {
-  mode: Mode;
-  samples: number;
-  /** Sensor samples per CPU second (one core), median of the runs. */
-  chain: number;
-  /** The same per wall-clock second (lower when other processes compete for the core). */
-  chainWall: number;
-  /** The parts, each alone, in sensor samples per second (detector and monitor: per frame, scaled to samples). */
-  filtersOnly: number;
-  tracker: number;
-  detectorFramesPerS: number;
-  monitorFramesPerS: number;
-  framesPerSample: number;
 }
 
 export interface PipelineBenchmarkResult {
@@ -237,56 +213,6 @@ export function simulate(
 }
 
 /** What the chain produced for one recording. */
-export interface ChainOutput {
-  frames: { t: Float64Array; angles: Float64Array; n: number };
-  events: DetectorEvent[];
-  /** Ids of the envelope alerts, in order. */
-  alerts: string[];
-  calibrated: boolean;
-}
-
-/** The live chain over one recording: tracker → detector + precaution monitor on every frame, then flushed. */
-export function runChain(
-  samples: readonly RecordingSample[],
-  exercise: ExerciseId,
-  side: Side,
-  mode: Mode,
-  targetRomDeg: number,
-  keepFrames: boolean,
-): ChainOutput {
-  const detector = createMovementDetector({ exercise, targetRomDeg });
-  const monitor = new PrecautionMonitor({ limits: exerciseEnvelopeLimits(exercise) });
-  const capacity = keepFrames ? Math.ceil(samples.length / 2) + 16 : 0;
-  const frames = { t: new Float64Array(capacity), angles: new Float64Array(3 * capacity), n: 0 };
-  const events: DetectorEvent[] = [];
-  const alerts: string[] = [];
-  const tracker = new HipAngleTracker({
-    side,
-    mode,
-    exercise,
-    onFrame: (f) => {
-      const ev = detector.push(f);
-      if (ev) events.push(ev);
-      const pe = monitor.push(f);
-      for (let i = 0; i < pe.length; i++) if (pe[i]!.type === 'precaution_alert') alerts.push(pe[i]!.id);
-      if (keepFrames && frames.n < capacity) {
-        const k = frames.n++;
-        frames.t[k] = f.t;
-        frames.angles[3 * k] = f.flexion;
-        frames.angles[3 * k + 1] = f.abduction;
-        frames.angles[3 * k + 2] = f.rotation;
-      }
-    },
-  });
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
-    tracker.push(s.role, s.t, s.gyr, s.acc, s.mag);
-  }
-  tracker.finish();
-  for (const ev of detector.flush()) events.push(ev);
-  return { frames, events, alerts, calibrated: tracker.status.state === 'calibrated' };
-}
-
 function evaluate(c: Cell, script: ExerciseMotionScript, out: ChainOutput): RecordingOutcome {
   // RMSE per plane after the calibration window (getting into position included), as bench/angles.ts scores it.
   const sq = zeroAngles();
@@ -444,7 +370,7 @@ export function runPipelineBenchmark(options: PipelineBenchmarkOptions = {}): Pi
     score: score(outcomes.filter((o) => o.misplacementDeg === misplacementDeg)),
   })).filter((g) => g.score.recordings > 0);
   const t1 = performance.now();
-  const throughput = options.matrixOnly ? [] : MODES.map((mode) => measureThroughput(mode, options.runs ?? 5));
+  const throughput = options.matrixOnly ? [] : MODES.map((mode) => measureThroughputIsolated(mode, options.runs ?? 7));
   return {
     rows,
     byNoiseMode,
@@ -460,123 +386,8 @@ export function runPipelineBenchmark(options: PipelineBenchmarkOptions = {}): Pi
   };
 }
 
-/** Recordings timed for the throughput: a mix of exercises, 'typical' sensors, 10° misplacement, ~16 min in all. */
-const THROUGHPUT_SET: readonly { exercise: ExerciseId; side: Side; reps: number }[] = [
-  { exercise: 'standing_hip_flexion', side: 'right', reps: 40 },
-  { exercise: 'glute_bridge', side: 'left', reps: 30 },
-  { exercise: 'side_lying_clamshell', side: 'right', reps: 30 },
-  { exercise: 'sit_to_stand', side: 'left', reps: 25 },
-  { exercise: 'hip_flexor_stretch', side: 'right', reps: 4 },
-];
-
 /** The largest RMSE / target over the planes: > 1 is off target. */
 const targetRatio = (rmse: HipAngles): number => Math.max(...HIP_ANGLE_NAMES.map((k) => rmse[k] / GOALS.rmseDeg[k]));
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/**
- * Median time (ms) of `runs` runs of f after one warm-up run: CPU time of the process (user + system: what one
- * core spends, whatever else runs on the machine; V8's background GC threads count too) and wall-clock time.
- */
-function timeIt(runs: number, f: () => void): { cpuMs: number; wallMs: number } {
-  f();
-  const cpu: number[] = [],
-    wall: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    f();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  return { cpuMs: median(cpu), wallMs: median(wall) };
-}
-
-export function prepareThroughputRecordings(mode: Mode) {
-  return THROUGHPUT_SET.map(({ exercise, side, reps }, i) => {
-    const script = createMotionScript({ exercise, side, reps, seed: 100 + i, variability: { tempo: 0.2, rom: 0.1 } });
-    const { samples } = recordMotion(script, {
-      noise: 'typical',
-      misplacementDeg: 10,
-      seed: 100 + i,
-      mag: mode === '9d',
-    });
-    return { exercise, side, romDeg: script.romDeg, samples };
-  });
-}
-
-function measureThroughput(mode: Mode, runs: number): ThroughputFigure {
-  const recordings = prepareThroughputRecordings(mode);
-  const samples = recordings.reduce((a, r) => a + r.samples.length, 0);
-  const chainMs = timeIt(runs, () => {
-    for (const r of recordings) runChain(r.samples, r.exercise, r.side, mode, r.romDeg, false);
-  });
-  // The parts alone. Filters: one per sensor, at 100 Hz, the samples as they come.
-  const filtersMs = timeIt(runs, () => {
-    for (const r of recordings) {
-      const pelvis = createOrientationFilter({ sampleRate: 100, mode });
-      const thigh = createOrientationFilter({ sampleRate: 100, mode });
-      for (let i = 0; i < r.samples.length; i++) {
-        const s = r.samples[i]!;
-        (s.role === 'pelvis' ? pelvis : thigh).update(s.gyr, s.acc, s.mag, 0.01);
-      }
-    }
-  });
-  const trackerMs = timeIt(runs, () => {
-    for (const r of recordings) {
-      const tracker = new HipAngleTracker({ side: r.side, mode, exercise: r.exercise });
-      for (let i = 0; i < r.samples.length; i++) {
-        const s = r.samples[i]!;
-        tracker.push(s.role, s.t, s.gyr, s.acc, s.mag);
-      }
-      tracker.finish();
-    }
-  });
-  // Detector and monitor on the frames the tracker produces (kept once, outside the timing).
-  const frameSets = recordings.map((r) => ({
-    r,
-    frames: runChain(r.samples, r.exercise, r.side, mode, r.romDeg, true).frames,
-  }));
-  const frameCount = frameSets.reduce((a, f) => a + f.frames.n, 0);
-  const detectorMs = timeIt(runs, () => {
-    for (const { r, frames } of frameSets) {
-      const d = createMovementDetector({ exercise: r.exercise, targetRomDeg: r.romDeg });
-      const a = frames.angles;
-      for (let k = 0; k < frames.n; k++) d.pushValues(frames.t[k]!, a[3 * k]!, a[3 * k + 1]!, a[3 * k + 2]!);
-      d.flush();
-    }
-  });
-  const sample = { t: 0, flexion: 0, abduction: 0, rotation: 0 };
-  const monitorMs = timeIt(runs, () => {
-    for (const { r, frames } of frameSets) {
-      const m = new PrecautionMonitor({ limits: exerciseEnvelopeLimits(r.exercise) });
-      const a = frames.angles;
-      for (let k = 0; k < frames.n; k++) {
-        sample.t = frames.t[k]!;
-        sample.flexion = a[3 * k]!;
-        sample.abduction = a[3 * k + 1]!;
-        sample.rotation = a[3 * k + 2]!;
-        m.push(sample);
-      }
-    }
-  });
-  const perS = (count: number, ms: number) => count / (ms / 1000);
-  return {
-    mode,
-    samples,
-    chain: perS(samples, chainMs.cpuMs),
-    chainWall: perS(samples, chainMs.wallMs),
-    filtersOnly: perS(samples, filtersMs.cpuMs),
-    tracker: perS(samples, trackerMs.cpuMs),
-    detectorFramesPerS: perS(frameCount, detectorMs.cpuMs),
-    monitorFramesPerS: perS(frameCount, monitorMs.cpuMs),
-    framesPerSample: frameCount / samples,
-  };
-}
 
 const WORST_LISTED = 12;
 
@@ -633,10 +444,14 @@ export function formatPipelineReport(r: PipelineBenchmarkResult): string {
   for (const x of r.throughput) {
     const M = (v: number) => `${(v / 1e6).toFixed(2)} M`;
     lines.push(
-      `throughput ${x.mode.toUpperCase()}, one core: chain ${M(x.chain)} sensor samples/s ` +
-        `(goal ≥ ${M(GOALS.samplesPerS)}: ${x.chain >= GOALS.samplesPerS ? 'met' : 'NOT met'}; wall clock ` +
-        `${M(x.chainWall)}/s; ` +
+      `throughput ${x.mode.toUpperCase()}, one core: chain ${M(x.chain)} sensor samples/s per CPU second, fastest run ` +
+        `(goal ≥ ${M(GOALS.samplesPerS)}: ${x.chain >= GOALS.samplesPerS ? 'met' : 'NOT met'}; median ` +
+        `${M(x.chainMedian)}/s; ` +
         `${x.samples.toLocaleString('en')} samples, ${(x.samples / 200 / 60).toFixed(1)} min of two sensors)`,
+    );
+    lines.push(
+      `  allocated: ${x.allocatedPerSample.toFixed(1)} B per sample (heap sampling), most by ` +
+        x.allocators.map((a) => `${a.name} ${a.bytesPerSample.toFixed(1)}`).join(', '),
     );
     lines.push(
       `  parts alone: orientation filters ${M(x.filtersOnly)}/s, tracker (fusion + calibration + angles) ` +

@@ -150,20 +150,14 @@ export class HipAngleTracker {
   private fuseMag: boolean;
   private firstSampleT = Infinity;
   private nextFrame = -Infinity;
+  /** Instant of the frame being processed (a field: a double passed to a call V8 does not inline is boxed). */
+  private frameTime = 0;
   private lastAnchoredRest = NaN;
   private filterRestarts = 0;
   private frames = 0;
   private gapFrames = 0;
   private ignored = 0;
-  private readonly frame: HipAngleFrame = {
-    t: 0,
-    flexion: 0,
-    abduction: 0,
-    rotation: 0,
-    pelvis: { tilt: 0, obliquity: 0, rotation: 0 },
-    gap: false,
-    refined: false,
-  };
+  private readonly frame = new ReusedFrame();
   private readonly qPelvis = new Float64Array(4);
   private readonly qThigh = new Float64Array(4);
   private readonly qRel = new Float64Array(4);
@@ -294,20 +288,22 @@ export class HipAngleTracker {
       const t = this.nextFrame * period;
       const gap = slow < t;
       if (gap && !(fast >= t + this.maxGapS)) break;
-      p.orientationAt(t, this.qPelvis);
-      th.orientationAt(t, this.qThigh);
+      // Through fields, not arguments (see OrientationTrack.queryTime).
+      this.frameTime = p.queryTime = th.queryTime = t;
+      p.orientationAtQuery(this.qPelvis);
+      th.orientationAtQuery(this.qThigh);
       this.nextFrame++;
-      if (this.processFrame(t, gap)) emitted++;
-      p.discardBefore(t);
-      th.discardBefore(t);
+      if (this.processFrame(gap)) emitted++;
+      p.discardBeforeQuery();
+      th.discardBeforeQuery();
     }
     return emitted;
   }
 
   /** Calibration bookkeeping and, once calibrated, the angles of instant t. Returns true when a frame was emitted. */
-  private processFrame(t: number, gap: boolean): boolean {
+  private processFrame(gap: boolean): boolean {
     if (this.status_.state === 'failed') return false;
-    if (this.status_.state === 'waiting' || !this.status_.final) this.updateCalibration(t);
+    if (this.status_.state === 'waiting' || !this.status_.final) this.updateCalibration(this.frameTime);
     if (this.status_.state !== 'calibrated') return false;
 
     const functional = this.functional;
@@ -320,7 +316,7 @@ export class HipAngleTracker {
     }
     if (functional && !gap && this.status_.final) {
       functional.update(this.qPelvis, this.qThigh);
-      this.anchorIfResting(t);
+      this.anchorIfResting();
       if (functional.version !== this.alignmentVersion) {
         this.alignmentVersion = functional.version;
         functional.applyTo(this.solver, this.baseAlignment!);
@@ -328,7 +324,7 @@ export class HipAngleTracker {
       }
     }
     const f = this.frame;
-    f.t = t;
+    f.t = this.frameTime;
     this.solver.hipRotationInto(this.qRel, this.qPelvis, this.qThigh);
     const a = this.anglesScratch;
     hipAnglesFromRotationToArray(a, this.qRel, this.side);
@@ -399,11 +395,12 @@ export class HipAngleTracker {
   }
 
   /** Once per still period of both sensors (after REST_ANCHOR_S of it): rest anchoring (functional.ts). */
-  private anchorIfResting(t: number): void {
-    this.pelvis.findStillSince(t);
-    this.thigh.findStillSince(t);
+  private anchorIfResting(): void {
+    // Both tracks' queryTime is the frame's instant (emitReady).
+    this.pelvis.findStillSince();
+    this.thigh.findStillSince();
     const start = Math.max(this.pelvis.stillSince, this.thigh.stillSince);
-    if (!(t - start >= REST_ANCHOR_S) || start === this.lastAnchoredRest) return;
+    if (!(this.frameTime - start >= REST_ANCHOR_S) || start === this.lastAnchoredRest) return;
     this.lastAnchoredRest = start;
     this.functional!.anchorAtRest(this.qPelvis, this.qThigh);
   }
@@ -437,6 +434,26 @@ export class HipAngleTracker {
     this.solver.pelvisSegmentInto(this.pelvisReference, this.pelvisAtCalibration);
     quatConjugateInto(this.pelvisReference, this.pelvisReference);
   }
+}
+
+/**
+ * The frame object handed to onFrame. A class, not an object literal: literals whose first key is `t` share one
+ * V8 map tree across the program, and one of them holding a non-number there makes every `t` store allocate.
+ */
+class ReusedFrame implements HipAngleFrame {
+  t = 0;
+  flexion = 0;
+  abduction = 0;
+  rotation = 0;
+  readonly pelvis = new ReusedPelvisAngles();
+  gap = false;
+  refined = false;
+}
+
+class ReusedPelvisAngles implements PelvisAngles {
+  tilt = 0;
+  obliquity = 0;
+  rotation = 0;
 }
 
 /** Angle (degrees) between a sensor's nominal superior axis (in earth, via its orientation q) and the vertical. */

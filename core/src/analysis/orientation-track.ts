@@ -21,7 +21,7 @@
 import { createOrientationFilter } from '../fusion/orientationFilter.js';
 import type { OrientationFilter } from '../fusion/orientationFilter.js';
 import type { OrientationFilterTuning } from '../fusion/options.js';
-import { quatFromRotationVector, quatMultiplyF64Into, quatMultiplyInto, quatSlerpInto } from '../math/quat.js';
+import { quatFromRotationVector, quatMultiplyF64Into, quatMultiplyInto, quatSlerpAtInto } from '../math/quat.js';
 import type { NumArray } from '../math/quat.js';
 import { StillnessDetector } from '../calibration/stillness.js';
 import type { StillnessOptions } from '../calibration/stillness.js';
@@ -213,7 +213,8 @@ export class OrientationTrack {
     } else {
       this.firstT = t;
     }
-    filter.update(rate, acc, mag, dt);
+    filter.stepPeriod = dt;
+    filter.update(rate, acc, mag);
     this.lastGyr[0] = gyr[0]!;
     this.lastGyr[1] = gyr[1]!;
     this.lastGyr[2] = gyr[2]!;
@@ -320,11 +321,24 @@ export class OrientationTrack {
   }
 
   /**
+   * Instant (s) read by orientationAtQuery, findStillSince and discardBeforeQuery. The per-frame path sets this field
+   * instead of passing the time: a double argument of a call V8 does not inline is allocated on the heap.
+   */
+  queryTime = 0;
+
+  /**
    * Orientation at time t (sensor → earth) into out[offset..offset+3]: slerp between the two stored orientations
    * around t; the oldest/newest one outside the stored span (held). Returns false when nothing is stored.
    */
   orientationAt(t: number, out: NumArray, offset = 0): boolean {
+    this.queryTime = t;
+    return this.orientationAtQuery(out, offset);
+  }
+
+  /** orientationAt(queryTime, out, offset). */
+  orientationAtQuery(out: NumArray, offset = 0): boolean {
     if (this.size === 0) return false;
+    const t = this.queryTime;
     const cap = this.capacity;
     // Newest first: readers ask for times close to the newest sample.
     let i = this.size - 1;
@@ -337,43 +351,54 @@ export class OrientationTrack {
     }
     const b = (a + 1) % cap;
     const tb = this.times[b]!;
-    const u = (t - ta) / (tb - ta);
+    this.fraction[0] = (t - ta) / (tb - ta);
     if (offset === 0) {
-      quatSlerpInto(out, this.quats, this.quats, u, 4 * a, 4 * b);
+      quatSlerpAtInto(out, this.quats, this.quats, this.fraction, 4 * a, 4 * b);
     } else {
-      // quatSlerpInto writes at 0..3; go through the scratch slot.
-      quatSlerpInto(this.scratch, this.quats, this.quats, u, 4 * a, 4 * b);
+      // quatSlerpAtInto writes at 0..3; go through the scratch slot.
+      quatSlerpAtInto(this.scratch, this.quats, this.quats, this.fraction, 4 * a, 4 * b);
       for (let k = 0; k < 4; k++) out[offset + k] = this.scratch[k]!;
     }
     return true;
   }
 
   private readonly scratch = new Float64Array(4);
+  private readonly fraction = new Float64Array(1);
 
   /**
    * Start of the still run (see StillnessDetector) the sensor was in at time t — read from the stored samples, so
    * the answer does not depend on how far this sensor's stream is ahead of the other's. NaN: moving (or unknown).
    */
   stillSinceAt(t: number): number {
-    this.findStillSince(t);
+    this.queryTime = t;
+    this.findStillSince();
     return this.stillSince;
   }
 
-  /** stillSinceAt(t) into the field stillSince (no boxed return on the per-frame path). */
-  findStillSince(t: number): void {
+  /** stillSinceAt(queryTime) into the field stillSince (no boxed return on the per-frame path). */
+  findStillSince(): void {
     if (this.size === 0) {
       this.stillSince = NaN;
       return;
     }
+    const t = this.queryTime;
     const cap = this.capacity;
     let i = this.size - 1;
     while (i > 0 && this.times[(this.head + i) % cap]! > t) i--;
     const slot = (this.head + i) % cap;
-    this.stillSince = this.times[slot]! <= t ? this.runStarts[slot]! : NaN;
+    // Number.NaN, not NaN: V8 merges the global NaN with the array's double as a heap object, one allocation per call.
+    this.stillSince = this.times[slot]! <= t ? this.runStarts[slot]! : Number.NaN;
   }
 
   /** Forgets orientations no longer needed to interpolate at times ≥ t (keeps the last one at or before t). */
   discardBefore(t: number): void {
+    this.queryTime = t;
+    this.discardBeforeQuery();
+  }
+
+  /** discardBefore(queryTime). */
+  discardBeforeQuery(): void {
+    const t = this.queryTime;
     const cap = this.capacity;
     while (this.size > 1 && this.times[(this.head + 1) % cap]! <= t) {
       this.head = (this.head + 1) % cap;

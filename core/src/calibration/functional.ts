@@ -171,7 +171,7 @@ export class FunctionalAlignment {
   private readonly minPostureCos: number;
   private readonly minAxisCos: number;
   private readonly base = new HipRotationSolver();
-  private readonly kf = new SmallKalman(3);
+  private readonly kf: SmallKalman;
   private accepted = 0;
   private transitions = 0;
   private anchors = 0;
@@ -220,6 +220,7 @@ export class FunctionalAlignment {
     this.postureUp = pelvisUpAxis(this.definition.posture, options.side);
     this.minPostureCos = Math.cos(this.o.maxPostureErrorDeg * DEG);
     this.minAxisCos = Math.cos(this.o.maxAxisErrorDeg * DEG);
+    this.kf = new SmallKalman(3, this.o.gate);
     this.resetState();
   }
 
@@ -269,8 +270,9 @@ export class FunctionalAlignment {
       const h = this.kf.h;
       h.fill(0);
       h[D] = 1;
-      const r = wrapAngle(-(magneticHeadingOffset - base.headingOffset));
-      this.kf.correct(1, r, 0, (this.o.sigmaHeadingDeg * DEG) ** 2, 0, this.o.gate);
+      this.kf.r[0] = wrapAngle(-(magneticHeadingOffset - base.headingOffset));
+      this.kf.noise[0] = (this.o.sigmaHeadingDeg * DEG) ** 2;
+      this.kf.correct(1);
     }
     this.version++;
   }
@@ -371,7 +373,11 @@ export class FunctionalAlignment {
       h[i] = ((this.angles[a] - target[a]) * DEG - r1) / JACOBIAN_STEP;
       h[3 + i] = b === null ? 0 : ((this.angles[b] - target[b]) * DEG - r2) / JACOBIAN_STEP;
     }
-    if (!this.kf.correct(b === null ? 1 : 2, r1, r2, noise, noise, this.o.gate)) return false;
+    const kf = this.kf;
+    kf.r[0] = r1;
+    kf.r[1] = r2;
+    kf.noise[0] = kf.noise[1] = noise;
+    if (!kf.correct(b === null ? 1 : 2)) return false;
     this.version++;
     return true;
   }
@@ -410,12 +416,13 @@ export class FunctionalAlignment {
       }
       const noise =
         (o.noiseDeg * DEG) ** 2 + (o.transitionModelError * size) ** 2 + (o.bodyTurnModelError * pelvisTurn) ** 2;
-      if (this.measure('sagittal', noise)) this.transitions++;
+      this.kf.noise[0] = this.kf.noise[1] = noise;
+      if (this.measure('sagittal')) this.transitions++;
       else this.rejected++;
       return;
     }
-    const noise = (o.noiseDeg * DEG) ** 2 + (o.modelError * size) ** 2;
-    if (!this.measure('exercise', noise)) {
+    this.kf.noise[0] = this.kf.noise[1] = (o.noiseDeg * DEG) ** 2 + (o.modelError * size) ** 2;
+    if (!this.measure('exercise')) {
       this.rejected++;
       return;
     }
@@ -434,8 +441,8 @@ export class FunctionalAlignment {
     this.version++;
   }
 
-  /** Kalman correction from "Ω turns about the expected axis" (zero perpendicular part). */
-  private measure(kind: MeasurementKind, noise: number): boolean {
+  /** Kalman correction from "Ω turns about the expected axis" (zero perpendicular part), noise already in kf.noise. */
+  private measure(kind: MeasurementKind): boolean {
     // Fixed basis u1, u2 ⊥ axis at the current estimate: u1 = normalize(axis × e), e the coordinate axis least
     // aligned with it; u2 = axis × u1.
     this.x.set(this.kf.x);
@@ -476,7 +483,9 @@ export class FunctionalAlignment {
       h[i] = (this.r[0]! - r1) / JACOBIAN_STEP;
       h[3 + i] = (this.r[1]! - r2) / JACOBIAN_STEP;
     }
-    if (!this.kf.correct(2, r1, r2, noise, noise, this.o.gate)) return false;
+    this.kf.r[0] = r1;
+    this.kf.r[1] = r2;
+    if (!this.kf.correct(2)) return false;
     this.version++;
     return true;
   }
@@ -509,7 +518,8 @@ export class FunctionalAlignment {
     out[1] = vy;
     out[2] = vz;
     this.cosSin(TRIG_MINUS_EPS, -x[EPS]!);
-    toPelvisFrame(out, this.pNow, this.trigCos[TRIG_MINUS_EPS]!, this.trigSin[TRIG_MINUS_EPS]!, out);
+    // The rotation's cos and sin stay in their arrays: toPelvisFrame is not inlined, and would box them.
+    toPelvisFrame(out, this.pNow, this.trigCos, this.trigSin, TRIG_MINUS_EPS, out);
   }
 
   /** out = the unit axis Ω should turn about, for each kind of measurement, at state x. */
@@ -660,10 +670,19 @@ function earthIncrementInto(out: Float64Array, a: Readonly<NumArray>, b: Readonl
 }
 
 /**
- * out = Ry(−ε) · P⁻¹ · v for the pelvis segment orientation P (segment → earth), c and s the cosine and sine of −ε;
- * out may alias v.
+ * out = Ry(−ε) · P⁻¹ · v for the pelvis segment orientation P (segment → earth), cos[slot] and sin[slot] the cosine
+ * and sine of −ε; out may alias v.
  */
-function toPelvisFrame(out: Float64Array, p: Readonly<NumArray>, c: number, s: number, v: Readonly<NumArray>): void {
+function toPelvisFrame(
+  out: Float64Array,
+  p: Readonly<NumArray>,
+  cos: Readonly<Float64Array>,
+  sin: Readonly<Float64Array>,
+  slot: number,
+  v: Readonly<NumArray>,
+): void {
+  const c = cos[slot]!,
+    s = sin[slot]!;
   // P⁻¹·v = P* ⊗ v ⊗ P.
   const w = p[0]!,
     x = -p[1]!,

@@ -17,7 +17,7 @@ describe('SmallKalman', () => {
     const prng = createPrng('small-kalman');
     const truth = [0.3, -0.2, 0.1];
     const prior = [4, 2, 1]; // variances, zero prior mean
-    const kf = new SmallKalman(3);
+    const kf = new SmallKalman(3, 1e9);
     for (let i = 0; i < 3; i++) kf.p[4 * i] = prior[i]!;
     // Information form accumulators: Λ = P0⁻¹ + Σ hᵀh/σ², η = Σ hᵀ z/σ².
     const info = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? 1 / prior[i]! : 0)));
@@ -37,7 +37,10 @@ describe('SmallKalman', () => {
           for (let j = 0; j < 3; j++) info[i]![j] = info[i]![j]! + (h[i]! * h[j]!) / noise[m]!;
         }
       }
-      expect(kf.correct(rows as 1 | 2, residuals[0]!, residuals[1] ?? 0, noise[0]!, noise[1]!, 1e9)).toBe(true);
+      kf.r[0] = residuals[0]!;
+      kf.r[1] = residuals[1] ?? 0;
+      kf.noise.set(noise);
+      expect(kf.correct(rows as 1 | 2)).toBe(true);
     }
     const posterior = solve3(info, eta);
     for (let i = 0; i < 3; i++) expect(kf.x[i]).toBeCloseTo(posterior[i]!, 9);
@@ -51,15 +54,18 @@ describe('SmallKalman', () => {
   });
 
   it('rejects a measurement beyond the χ² gate and leaves the state untouched', () => {
-    const kf = new SmallKalman(3);
+    const kf = new SmallKalman(3, 13.8);
     kf.p[0] = kf.p[4] = kf.p[8] = 1;
     kf.h.fill(0);
     kf.h[0] = 1;
+    kf.noise[0] = 1;
     // Innovation 10 with S = 1 + 1: χ² = 50.
-    expect(kf.correct(1, -10, 0, 1, 0, 13.8)).toBe(false);
+    kf.r[0] = -10;
+    expect(kf.correct(1)).toBe(false);
     expect([...kf.x]).toEqual([0, 0, 0]);
     expect(kf.variance(0)).toBe(1);
-    expect(kf.correct(1, -2, 0, 1, 0, 13.8)).toBe(true);
+    kf.r[0] = -2;
+    expect(kf.correct(1)).toBe(true);
     expect(kf.x[0]).toBeCloseTo(1, 12);
     expect(kf.variance(0)).toBeCloseTo(0.5, 12);
   });

@@ -1,7 +1,8 @@
 /**
  * A small extended Kalman filter: a handful of states, one or two scalar measurements at a time, χ²-gated.
  * Allocation-free after construction (scratch arrays are members). The caller linearises: it supplies the residual
- * r = h(x̂) − z (expected value 0) and the Jacobian rows ∂r/∂x.
+ * r = h(x̂) − z (expected value 0) and the Jacobian rows ∂r/∂x. Measurements go in through member arrays (h, r,
+ * noise), not arguments: correct is too large for V8 to inline, and it would allocate every double passed to it.
  */
 export class SmallKalman {
   /** State estimate. */
@@ -10,10 +11,18 @@ export class SmallKalman {
   readonly p: Float64Array;
   /** Jacobian rows of the next measurement, row-major 2 × n (the caller fills them). */
   readonly h: Float64Array;
+  /** Residuals of the next measurement's rows (the caller fills them). */
+  readonly r = new Float64Array(2);
+  /** Noise variances of the next measurement's rows (the caller fills them). */
+  readonly noise = new Float64Array(2);
   private readonly ph: Float64Array;
   private readonly k: Float64Array;
 
-  constructor(readonly n: number) {
+  /** @param gate χ² of the innovation above which a measurement is rejected */
+  constructor(
+    readonly n: number,
+    readonly gate: number,
+  ) {
     this.x = new Float64Array(n);
     this.p = new Float64Array(n * n);
     this.h = new Float64Array(2 * n);
@@ -31,10 +40,12 @@ export class SmallKalman {
   }
 
   /**
-   * Correction with measurements whose residuals are r1 (row 0 of h) and, when `rows` is 2, r2 (row 1), with
-   * noise variances noise1, noise2. Returns false (state untouched) when the χ² of the innovation exceeds `gate`.
+   * Correction with the measurement in h, r and noise: row 0 and, when `rows` is 2, row 1. Returns false (state
+   * untouched) when the χ² of the innovation exceeds the gate.
    */
-  correct(rows: 1 | 2, r1: number, r2: number, noise1: number, noise2: number, gate: number): boolean {
+  correct(rows: 1 | 2): boolean {
+    const r1 = this.r[0]!;
+    let r2 = this.r[1]!;
     const n = this.n,
       p = this.p,
       h = this.h,
@@ -48,9 +59,9 @@ export class SmallKalman {
       }
     }
     // S = H P Hᵀ + R
-    let s11 = noise1,
+    let s11 = this.noise[0]!,
       s12 = 0,
-      s22 = noise2;
+      s22 = this.noise[1]!;
     for (let i = 0; i < n; i++) {
       s11 += h[i]! * ph[i]!;
       if (rows === 2) {
@@ -74,7 +85,7 @@ export class SmallKalman {
     }
     const v1 = -r1,
       v2 = -r2;
-    if (v1 * (i11 * v1 + i12 * v2) + v2 * (i12 * v1 + i22 * v2) > gate) return false;
+    if (v1 * (i11 * v1 + i12 * v2) + v2 * (i12 * v1 + i22 * v2) > this.gate) return false;
     // K = P Hᵀ S⁻¹ (k[m·n + i] = K[i][m]); x += K v; P −= K (P Hᵀ)ᵀ
     const k = this.k;
     for (let i = 0; i < n; i++) {

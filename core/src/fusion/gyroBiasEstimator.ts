@@ -14,6 +14,9 @@ import type { OrientationFilterTuning } from './options.js';
  *   its estimate from wandering.
  *
  * Covariances are kept in (°/s)² (readable magnitudes); the bias itself is in rad/s.
+ *
+ * It runs every `stride`-th sample (tuning.biasUpdateRate): the low-passes and the random walk at that interval,
+ * the inclination correction of the sample at hand as the drift measurement (the correction of one sample period).
  */
 export class GyroBiasEstimator {
   /** Current bias estimate (rad/s), subtract from the gyroscope. */
@@ -30,16 +33,21 @@ export class GyroBiasEstimator {
   private readonly restW: number;
   private readonly clip: number;
 
+  /** Samples per update (see tuning.biasUpdateRate). */
+  readonly stride: number;
+
   constructor(
     private readonly tuning: OrientationFilterTuning,
     private readonly samplePeriod: number,
   ) {
-    this.rLp = new ButterworthLowPass(9, tuning.tauAcc, samplePeriod);
-    this.rbLp = new ButterworthLowPass(2, tuning.tauAcc, samplePeriod);
+    this.stride = tuning.biasUpdateRate > 0 ? Math.max(1, Math.round(1 / (samplePeriod * tuning.biasUpdateRate))) : 1;
+    const updatePeriod = this.stride * samplePeriod;
+    this.rLp = new ButterworthLowPass(9, tuning.tauAcc, updatePeriod);
+    this.rbLp = new ButterworthLowPass(2, tuning.tauAcc, updatePeriod);
     this.p0 = tuning.biasSigmaInit ** 2;
     // Random walk reaching 0.1 °/s standard deviation after biasForgettingTime.
-    this.v = (0.1 ** 2 * samplePeriod) / Math.max(tuning.biasForgettingTime, 1e-9);
-    // Measurement variance chosen so that the steady-state covariance equals sigma²: W = σ⁴/V + σ².
+    this.v = (0.1 ** 2 * updatePeriod) / Math.max(tuning.biasForgettingTime, 1e-9);
+    // Measurement variance chosen so that the steady-state covariance equals sigma²: W = σ⁴/V + σ² (V per update).
     const pMotion = tuning.biasSigmaMotion ** 2;
     this.motionW = (pMotion * pMotion) / this.v + pMotion;
     this.verticalW = this.motionW / Math.max(tuning.biasVerticalForgettingFactor, 1e-10);

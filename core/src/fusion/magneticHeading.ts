@@ -40,6 +40,11 @@ export class MagneticHeading {
   private candidateTime = 0;
   /** 1/N gain for the first samples so the initial heading converges at once, disabled after tauMag. */
   private kInit = 1;
+  /**
+   * Norm (rad/s) of the low-passed angular rate of the sample being fused. A field, and detectDisturbance takes no
+   * arguments: both run on every sample, and V8 allocates each double passed to a call it does not inline.
+   */
+  private angularRate = 0;
 
   constructor(
     private readonly tuning: OrientationFilterTuning,
@@ -56,9 +61,13 @@ export class MagneticHeading {
 
   /**
    * @param magEarth magnetometer sample expressed in the 6D earth frame
-   * @param angularRate low-passed angular rate norm (rad/s), used to count time towards accepting a new field
+   * @param gyrLowPassed low-passed angular rate (rad/s): its norm counts time towards accepting a new field
    */
-  update(magEarth: Readonly<NumArray>, angularRate: number): void {
+  update(magEarth: Readonly<NumArray>, gyrLowPassed: Readonly<NumArray>): void {
+    const g0 = gyrLowPassed[0]!,
+      g1 = gyrLowPassed[1]!,
+      g2 = gyrLowPassed[2]!;
+    this.angularRate = Math.sqrt(g0 * g0 + g1 * g1 + g2 * g2);
     const mx = magEarth[0]!,
       my = magEarth[1]!,
       mz = magEarth[2]!;
@@ -70,8 +79,8 @@ export class MagneticHeading {
     if (t.magDisturbanceRejection) {
       this.normDip[0] = norm;
       this.normDip[1] = -Math.asin(Math.max(-1, Math.min(1, mz / norm)));
-      const cur = this.normDipLp.step(this.normDip);
-      this.detectDisturbance(cur[0]!, cur[1]!, angularRate);
+      this.normDipLp.step(this.normDip);
+      this.detectDisturbance();
     }
 
     const disagreement = wrapAngle(Math.atan2(mx, my) - this.delta);
@@ -97,7 +106,11 @@ export class MagneticHeading {
     this.delta = wrapAngle(this.delta + k * disagreement);
   }
 
-  private detectDisturbance(norm: number, dip: number, angularRate: number): void {
+  /** On the low-passed field norm and dip (normDipLp.out). */
+  private detectDisturbance(): void {
+    const norm = this.normDipLp.out[0]!,
+      dip = this.normDipLp.out[1]!,
+      angularRate = this.angularRate;
     const t = this.tuning;
     const ts = this.samplePeriod;
     if (Math.abs(norm - this.refNorm) < this.normTh * this.refNorm && Math.abs(dip - this.refDip) < this.dipTh) {

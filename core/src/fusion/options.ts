@@ -30,6 +30,12 @@ export interface OrientationFilterTuning {
   biasVerticalForgettingFactor: number;
   /** Converged bias standard deviation at rest (°/s). */
   biasSigmaRest: number;
+  /**
+   * Rate (Hz) of the bias estimator's updates (every round(sampleRate / biasUpdateRate)-th sample, 0: every
+   * sample). The bias changes over minutes and its measurements are low-passed over seconds, so 25 Hz loses
+   * nothing (BROAD: every figure within 0.002°) and saves three quarters of the estimator's cost at 100 Hz.
+   */
+  biasUpdateRate: number;
 
   /** Time (s) the signals must stay near their low-passed values before rest is declared. */
   restMinTime: number;
@@ -85,6 +91,7 @@ export const DEFAULT_TUNING: Readonly<OrientationFilterTuning> = Object.freeze({
   biasSigmaMotion: 0.1,
   biasVerticalForgettingFactor: 0.0001,
   biasSigmaRest: 0.03,
+  biasUpdateRate: 25,
   restMinTime: 1.5,
   restFilterTau: 0.5,
   restThGyr: 2,

@@ -51,12 +51,23 @@ export class OrientationFilter {
   private readonly v3 = new Float64Array(3);
   private readonly accEarth = new Float64Array(3);
   private dirty = false;
+  private samplesSinceBiasUpdate = 0;
+  /**
+   * Gyroscope step (s) of an update without `dt`: the nominal sample period unless set (a stream with its own
+   * period estimate sets it here rather than passing `dt`, because a double argument to a call V8 does not inline
+   * is allocated on the heap — on every sample). Initialised as a number: a field that starts undefined holds its
+   * doubles boxed, one allocation per store.
+   */
+  stepPeriod = 0;
+  /** Step (s) of the update in progress (a field for the same reason). */
+  private gyrStep = 0;
 
   constructor(options: OrientationFilterOptions) {
     this.tuning = Object.freeze(resolveTuning(options));
     this.mode = options.mode;
     this.sampleRate = options.sampleRate;
     this.samplePeriod = 1 / options.sampleRate;
+    this.stepPeriod = this.samplePeriod;
     this.accLp = new ButterworthLowPass(3, this.tuning.tauAcc, this.samplePeriod);
     this.rest = new RestDetector(this.tuning, this.samplePeriod);
     this.biasEstimator = new GyroBiasEstimator(this.tuning, this.samplePeriod);
@@ -69,7 +80,10 @@ export class OrientationFilter {
    * a gap in the data. Non-finite or all-zero accelerometer/magnetometer samples are skipped (not fused).
    */
   update(gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag?: Readonly<NumArray>, dt?: number): void {
-    this.updateGyr(gyr, dt ?? this.samplePeriod);
+    // Two stores, not `dt ?? stepPeriod`: merging the (tagged) argument with the field's double would box the double.
+    if (dt === undefined) this.gyrStep = this.stepPeriod;
+    else this.gyrStep = dt;
+    this.updateGyr(gyr);
     this.updateAcc(acc);
     if (mag && this.mode === '9d') this.updateMag(mag);
     this.dirty = true;
@@ -142,7 +156,8 @@ export class OrientationFilter {
     return { norm: this.heading.refNorm, dip: this.heading.refDip };
   }
 
-  private updateGyr(gyr: Readonly<NumArray>, dt: number): void {
+  private updateGyr(gyr: Readonly<NumArray>): void {
+    const dt = this.gyrStep;
     const g0 = gyr[0]!,
       g1 = gyr[1]!,
       g2 = gyr[2]!;
@@ -256,7 +271,11 @@ export class OrientationFilter {
     e[2] = ez;
 
     // Bias estimation sees the orientation and the disagreement *before* this step's correction.
-    if (this.tuning.motionBiasEstimation || this.tuning.restBiasEstimation) {
+    if (
+      (this.tuning.motionBiasEstimation || this.tuning.restBiasEstimation) &&
+      ++this.samplesSinceBiasUpdate >= this.biasEstimator.stride
+    ) {
+      this.samplesSinceBiasUpdate = 0;
       quatMultiplyF64Into(this.q6d, qa, this.gyrQuat);
       const atRest = this.tuning.restBiasEstimation && this.rest.atRest;
       this.biasEstimator.update(this.q6d, e, atRest ? this.rest.gyrLowPassed : null);
@@ -300,8 +319,7 @@ export class OrientationFilter {
     if (m0 === 0 && m1 === 0 && m2 === 0) return;
     quatMultiplyF64Into(this.q6d, this.accQuat, this.gyrQuat);
     this.rotateMidStep(this.v3, this.q6d, mag);
-    const g = this.rest.gyrLowPassed;
-    this.heading.update(this.v3, Math.sqrt(g[0]! * g[0]! + g[1]! * g[1]! + g[2]! * g[2]!));
+    this.heading.update(this.v3, this.rest.gyrLowPassed);
   }
 
   /** q6d ← the current 6D orientation (once per update, on demand). */

@@ -234,6 +234,25 @@ export function quatSlerpInto(
   aOffset = 0,
   bOffset = 0,
 ): void {
+  SLERP_FRACTION[0] = t;
+  quatSlerpAtInto(out, a, b, SLERP_FRACTION, aOffset, bOffset);
+}
+
+const SLERP_FRACTION = new Float64Array(1);
+
+/**
+ * quatSlerpInto with the fraction read from fraction[0]. For per-sample paths: this body is too large for V8 to
+ * inline, and a double argument of a call that is not inlined is allocated on the heap; an array is not.
+ */
+export function quatSlerpAtInto(
+  out: NumArray,
+  a: Readonly<NumArray>,
+  b: Readonly<NumArray>,
+  fraction: Readonly<Float64Array>,
+  aOffset: number,
+  bOffset: number,
+): void {
+  const t = fraction[0]!;
   const aw = a[aOffset]!,
     ax = a[aOffset + 1]!,
     ay = a[aOffset + 2]!,

@@ -125,25 +125,41 @@ export function exerciseEnvelopeLimits(exercise: ExerciseId): PrecautionLimit[] 
   ]);
 }
 
-interface LimitState {
-  limit: PrecautionLimit;
+/**
+ * One limit's state. A class whose fractional fields start as NaN (each is set before it is read): V8 lays a field
+ * out as a double only if its first value is one, so the layout is the same whatever the limits (integral or
+ * fractional degrees) and the sample loop never meets a new one (which would drop its optimized code).
+ */
+class LimitState {
   /** The watched angle as 0 flexion, 1 abduction, 2 rotation: read by name, not by a computed key (see push). */
-  angleIndex: number;
-  sign: 1 | -1;
-  alertAt: number;
-  clearAt: number;
-  active: boolean;
-  alertT: number;
-  worstExcess: number;
+  readonly angleIndex: number;
+  readonly sign: number;
+  /** Work on the signed excess s·(value − limit): the alert fires above `alertAt`, clears at or below `clearAt`. */
+  readonly limitDeg: number = Number.NaN;
+  readonly alertAt: number = Number.NaN;
+  readonly clearAt: number = Number.NaN;
+  active = false;
+  alertT = Number.NaN;
+  worstExcess = Number.NaN;
   /** Start of the current spell back in range (NaN: not in range since the alert). */
-  backSince: number;
+  backSince = Number.NaN;
+
+  constructor(
+    readonly limit: PrecautionLimit,
+    tolerance: number,
+    hysteresis: number,
+  ) {
+    this.angleIndex = limit.angle === 'flexion' ? 0 : limit.angle === 'abduction' ? 1 : 2;
+    this.sign = limit.bound === 'above' ? 1 : -1;
+    this.limitDeg = limit.limitDeg;
+    this.alertAt = limit.toleranceDeg ?? tolerance;
+    this.clearAt = this.alertAt - hysteresis;
+  }
 }
 
 export class PrecautionMonitor {
   private readonly states: LimitState[];
   private readonly clearAfterS: number;
-  /** Reused between pushes: copy what you keep. */
-  private readonly events: PrecautionEvent[] = [];
 
   constructor(options: PrecautionOptions) {
     const tolerance = options.toleranceDeg ?? 2;
@@ -158,20 +174,7 @@ export class PrecautionMonitor {
     }
     this.states = options.limits.map((limit) => {
       if (!Number.isFinite(limit.limitDeg)) throw new RangeError(`limit ${limit.id}: limitDeg must be finite`);
-      const sign = limit.bound === 'above' ? 1 : -1;
-      // Work on the signed excess s·(value − limit): the alert fires above `alertAt`, clears at or below `clearAt`.
-      const alertAt = limit.toleranceDeg ?? tolerance;
-      return {
-        limit,
-        angleIndex: limit.angle === 'flexion' ? 0 : limit.angle === 'abduction' ? 1 : 2,
-        sign,
-        alertAt,
-        clearAt: alertAt - hysteresis,
-        active: false,
-        alertT: Number.NaN,
-        worstExcess: 0,
-        backSince: Number.NaN,
-      } satisfies LimitState;
+      return new LimitState(limit, tolerance, hysteresis);
     });
   }
 
@@ -181,13 +184,14 @@ export class PrecautionMonitor {
   }
 
   /**
-   * One sample; returns the events it raises (usually none). The returned array is reused by the next call.
-   * Non-finite angles are ignored (they neither alert nor clear).
+   * One sample; returns the events it raises (usually none: then a shared, frozen empty array, so the sample costs
+   * no allocation). Valid until the next call: copy what you keep. Non-finite angles are ignored (they neither
+   * alert nor clear).
    */
   push(sample: Readonly<AngleSample>): readonly PrecautionEvent[] {
-    if (this.events.length > 0) this.events.length = 0;
+    let events: PrecautionEvent[] | null = null;
     const t = sample.t;
-    if (!Number.isFinite(t)) return this.events;
+    if (!Number.isFinite(t)) return NO_EVENTS;
     // Named reads: a computed key (sample[angle]) is a generic lookup that boxes the double on every sample.
     const flexion = sample.flexion,
       abduction = sample.abduction,
@@ -197,22 +201,14 @@ export class PrecautionMonitor {
       const s = states[i]!;
       const value = s.angleIndex === 0 ? flexion : s.angleIndex === 1 ? abduction : rotation;
       if (!Number.isFinite(value)) continue;
-      const excess = s.sign * (value - s.limit.limitDeg);
+      const excess = s.sign * (value - s.limitDeg);
       if (!s.active) {
         if (excess > s.alertAt) {
           s.active = true;
-          s.alertT = sample.t;
+          s.alertT = t;
           s.worstExcess = excess;
           s.backSince = Number.NaN;
-          this.events.push({
-            type: 'precaution_alert',
-            id: s.limit.id,
-            label: s.limit.label,
-            angle: s.limit.angle,
-            limitDeg: s.limit.limitDeg,
-            t: sample.t,
-            valueDeg: value,
-          });
+          events = append(events, alertEvent(s, sample));
         }
         continue;
       }
@@ -221,21 +217,63 @@ export class PrecautionMonitor {
         s.backSince = Number.NaN;
         continue;
       }
-      if (Number.isNaN(s.backSince)) s.backSince = sample.t;
-      if (sample.t - s.backSince >= this.clearAfterS) {
+      if (Number.isNaN(s.backSince)) s.backSince = t;
+      if (t - s.backSince >= this.clearAfterS) {
         s.active = false;
-        this.events.push({
-          type: 'precaution_clear',
-          id: s.limit.id,
-          label: s.limit.label,
-          angle: s.limit.angle,
-          limitDeg: s.limit.limitDeg,
-          t: s.backSince,
-          alertT: s.alertT,
-          worstExcessDeg: s.worstExcess,
-        });
+        events = append(events, clearEvent(s));
       }
     }
-    return this.events;
+    return events ?? NO_EVENTS;
   }
+}
+
+const NO_EVENTS: readonly PrecautionEvent[] = Object.freeze([]);
+
+/** A sample's events: a new array at the first (created holding it, so it never has to change to hold objects). */
+function append(events: PrecautionEvent[] | null, event: PrecautionEvent): PrecautionEvent[] {
+  if (events === null) return [event];
+  events.push(event);
+  return events;
+}
+
+/*
+ * The events: built from the limit's state and the sample, not from doubles passed in, which V8 would box on every
+ * sample when the call is not inlined (the box of a loop-invariant value is made before the loop). Their number
+ * fields are created as doubles (NaN), then set, for a layout that does not change (see LimitState).
+ */
+
+function alertEvent(s: LimitState, sample: Readonly<AngleSample>): PrecautionAlert {
+  const limit = s.limit;
+  const e: PrecautionAlert = {
+    type: 'precaution_alert',
+    id: limit.id,
+    label: limit.label,
+    angle: limit.angle,
+    limitDeg: Number.NaN,
+    t: Number.NaN,
+    valueDeg: Number.NaN,
+  };
+  e.limitDeg = limit.limitDeg;
+  e.t = sample.t;
+  e.valueDeg = s.angleIndex === 0 ? sample.flexion : s.angleIndex === 1 ? sample.abduction : sample.rotation;
+  return e;
+}
+
+function clearEvent(s: LimitState): PrecautionClear {
+  const limit = s.limit;
+  const e: PrecautionClear = {
+    type: 'precaution_clear',
+    id: limit.id,
+    label: limit.label,
+    angle: limit.angle,
+    limitDeg: Number.NaN,
+    t: Number.NaN,
+    alertT: Number.NaN,
+    worstExcessDeg: Number.NaN,
+  };
+  e.limitDeg = limit.limitDeg;
+  e.t = s.backSince;
+  e.alertT = s.alertT;
+  e.worstExcessDeg = s.worstExcess;
+  return e;
 }

@@ -1,6 +1,11 @@
 /**
  * What the rep and hold detectors share: the smoothing front end, the live progress record, and the forwarding of
  * samples to a per-sample `step` that each detector implements.
+ *
+ * Allocation-free per sample: per-sample values travel in fields (the front end's t and x, a detector's excursion
+ * e), not in arguments or return values, because V8 boxes a double passed to or returned from a call it does not
+ * inline — a new HeapNumber per sample. (It may even box a double on every sample for a call that is made only in
+ * a rare branch: the conversion is placed where it dominates all its uses.)
  */
 import { DetectorFrontEnd } from './front-end.js';
 import type { DetectorConfig } from './options.js';
@@ -16,13 +21,17 @@ export abstract class DetectorBase<Event> {
       t: Number.NaN,
       phase: 'rest',
       phaseSince: Number.NaN,
-      excursion: 0,
-      share: 0,
+      excursion: Number.NaN,
+      share: Number.NaN,
       restAngle: Number.NaN,
       count: 0,
       partialCount: 0,
-      heldS: 0,
+      heldS: Number.NaN,
     };
+    // Created as NaN, then zeroed: V8 lays a field out as a double only if its first value is one. Otherwise the
+    // first fraction stored changes the record's layout, and the optimized code reading it is dropped (the hold
+    // detector's heldS did that to the rep detector's code, which shares the layout).
+    this.progress.excursion = this.progress.share = this.progress.heldS = 0;
   }
 
   push(t: number, flexion: number, abduction: number, rotation: number): Event | null {

@@ -4,37 +4,34 @@
  *
  * Samples that cannot be used are dropped, never thrown on: non-finite values (a sensor dropout upstream) and
  * times that do not increase (duplicates, clock steps back).
+ *
+ * The released sample is published in fields, which the rest tracker and the detectors read: V8 boxes a double
+ * passed to (or returned from) a call it does not inline, so per-sample values travel in fields, not arguments.
  */
 import { CenteredSmoother } from './centered-smoother.js';
 import type { DetectorConfig } from './options.js';
 import type { AngleSample } from './types.js';
+import type { RestInput } from './rest-tracker.js';
 import { RestTracker } from './rest-tracker.js';
 import { SampleHistory } from './sample-history.js';
 
-export class DetectorFrontEnd {
+export class DetectorFrontEnd implements RestInput {
   readonly smoother: CenteredSmoother;
   readonly rest: RestTracker;
   readonly history: SampleHistory;
   /** Time of the latest accepted input sample: the live clock events are reported at. */
   lastInputT = Number.NaN;
-  /** The released sample: time, working-direction signal x and its excursion e = x − rest (before any update). */
+  /** The released sample: time, working-direction signal x, and the raw (unsmoothed) x at the same instant. */
   t = Number.NaN;
   x = 0;
+  raw = 0;
   /** Time step to the previously released sample (0 for the first). */
   dt = 0;
   droppedSamples = 0;
 
   constructor(private readonly config: DetectorConfig) {
-    const w = config.smoothingHalfWidth;
-    this.smoother = new CenteredSmoother(w, config.primaryIndex);
-    const stillSamples = Math.max(2, Math.round(config.stillWindowS * config.sampleRateHz));
-    this.rest = new RestTracker(
-      stillSamples,
-      config.stillWindowS,
-      config.baselineTimeConstantS,
-      config.stillRangeDeg,
-      2 * w + 1,
-    );
+    this.smoother = new CenteredSmoother(config.smoothingHalfWidth, config.primaryIndex);
+    this.rest = new RestTracker(this, config);
     this.history = new SampleHistory(config.historyCapacity);
   }
 
@@ -83,7 +80,8 @@ export class DetectorFrontEnd {
     this.dt = Number.isNaN(this.t) ? 0 : s.t - this.t;
     this.t = s.t;
     this.x = c.direction * primary;
-    this.rest.observe(s.t, this.x, c.direction * s.raw);
+    this.raw = c.direction * s.raw;
+    this.rest.observe();
     this.history.push(s.t, this.x, s.flexion, s.abduction, s.rotation);
     return true;
   }

@@ -57,22 +57,25 @@ const SETTLE_WAIT_S = 2.5;
 export class HoldDetector extends DetectorBase<HoldEvent> {
   count = 0;
 
+  /* The fractional fields start as NaN (each is set before it is read), for their layout: see RepDetector. */
   private state = State.Rest;
-  private approachT = 0;
-  private restAtStart = 0;
-  private confirmT = 0;
+  private approachT = Number.NaN;
+  private restAtStart = Number.NaN;
+  private confirmT = Number.NaN;
   /** Arrival estimate; NaN until the approach fit has run. */
   private start = Number.NaN;
-  private provisionalStart = 0;
-  private lastStillT = 0;
-  private exitT = 0;
+  private provisionalStart = Number.NaN;
+  private lastStillT = Number.NaN;
+  private exitT = Number.NaN;
   private returnedT = Number.NaN;
   private n = 0;
-  private sumE = 0;
-  private sumF = 0;
-  private sumA = 0;
-  private sumR = 0;
+  private sumE = Number.NaN;
+  private sumF = Number.NaN;
+  private sumA = Number.NaN;
+  private sumR = Number.NaN;
   private reported = 0;
+  /** Excursion of the sample being analysed, for accumulate and updateProgress (see DetectorBase). */
+  private e = Number.NaN;
   private readonly fitX = new Float64Array(LEVELS.length);
   private readonly fitY = new Float64Array(LEVELS.length);
 
@@ -90,15 +93,21 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
   }
 
   protected step(): HoldEvent | null {
+    // Not armed until the first still moment gives the rest angle: excursion 0 until then. (No branch of its own
+    // with the progress update: V8 would compile it without feedback, and deoptimize at each new detector's start.)
+    this.e = 0;
+    const event = Number.isNaN(this.frontEnd.rest.rest) ? null : this.track();
+    this.updateProgress();
+    return event;
+  }
+
+  /** The state machine on the analysed sample, once armed; sets `e`. */
+  private track(): HoldEvent | null {
     const fe = this.frontEnd;
     const c = this.config;
     const rest = fe.rest;
     const t = fe.t;
     const x = fe.x;
-    if (Number.isNaN(rest.rest)) {
-      this.updateProgress(t, 0);
-      return null;
-    }
     let e = x - rest.rest;
     let event: HoldEvent | null = null;
 
@@ -109,7 +118,8 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
           this.approachT = t;
           this.restAtStart = rest.rest;
         } else {
-          e = rest.atRest(t, x, c.restBandDeg, c.resettleS, fe.dt);
+          rest.atRest();
+          e = x - rest.rest;
         }
         break;
       case State.Approach:
@@ -122,14 +132,18 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
           this.start = Number.NaN;
           this.lastStillT = t;
           this.n = this.sumE = this.sumF = this.sumA = this.sumR = 0;
-        } else if (rest.stillFor(t, this.approachT) >= c.resettleS || t - this.approachT > c.maxRepDurationS) {
+        } else if (
+          (rest.still && t - Math.max(rest.stillSince, this.approachT) >= c.resettleS) ||
+          t - this.approachT > c.maxRepDurationS
+        ) {
           rest.settle(x);
           e = 0;
           this.state = State.Rest;
         }
         break;
       case State.Holding:
-        this.accumulate(e);
+        this.e = e;
+        this.accumulate();
         if (rest.still) this.lastStillT = t;
         if (Number.isNaN(this.start) && t - this.confirmT >= ARRIVAL_LEVEL_TO_S) this.start = this.fitArrival();
         if (e < c.holdDeg) {
@@ -138,15 +152,25 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
           this.returnedT = Number.NaN;
         }
         break;
-      case State.Return:
+      case State.Return: {
         if (e >= c.holdDeg && rest.still) {
           // Back in the stretch after a dip: the same hold goes on.
           this.state = State.Holding;
-          this.accumulate(e);
+          this.e = e;
+          this.accumulate();
           break;
         }
         if (e <= c.restBandDeg && Number.isNaN(this.returnedT)) this.returnedT = t;
-        if (this.returnComplete(t)) {
+        // Complete: back at rest after the return, settled somewhere else, or the return is taking far too long.
+        // (Here, not in a method: one that small is not compiled on its own, and V8 may not inline it.)
+        const sinceReturn = t - this.returnedT; // NaN until back in the rest band
+        if (
+          (rest.still && sinceReturn >= RETURN_TAIL_S) ||
+          // Still since after the return began, for long enough, short of the rest band: resting there now.
+          (rest.still && t - Math.max(rest.stillSince, this.exitT) >= c.resettleS) ||
+          sinceReturn >= SETTLE_WAIT_S ||
+          t - this.lastStillT > c.maxRepDurationS
+        ) {
           const restAfter = this.restNow();
           event = this.finish(this.fitDeparture(restAfter, t), t);
           rest.settle(restAfter);
@@ -154,8 +178,9 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
           this.state = State.Rest;
         }
         break;
+      }
     }
-    this.updateProgress(t, e);
+    this.e = e;
     return event;
   }
 
@@ -165,23 +190,11 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
     return meanX(fe, fe.t - this.config.stillWindowS, fe.t);
   }
 
-  /** Back at rest after the return, settled somewhere else, or the return is taking far too long. */
-  private returnComplete(t: number): boolean {
-    const rest = this.frontEnd.rest;
-    const sinceReturn = t - this.returnedT; // NaN until back in the rest band
-    return (
-      (rest.still && sinceReturn >= RETURN_TAIL_S) ||
-      // Still since after the return began, for long enough, short of the rest band: resting there now.
-      rest.stillFor(t, this.exitT) >= this.config.resettleS ||
-      sinceReturn >= SETTLE_WAIT_S ||
-      t - this.lastStillT > this.config.maxRepDurationS
-    );
-  }
-
-  private accumulate(e: number): void {
+  /** Adds the analysed sample (excursion this.e) to the hold's statistics. */
+  private accumulate(): void {
     const s = this.frontEnd.smoother;
     this.n++;
-    this.sumE += e;
+    this.sumE += this.e;
     this.sumF += s.flexion;
     this.sumA += s.abduction;
     this.sumR += s.rotation;
@@ -287,8 +300,11 @@ export class HoldDetector extends DetectorBase<HoldEvent> {
     };
   }
 
-  private updateProgress(t: number, e: number): void {
+  /** The progress record at the analysed sample (time frontEnd.t, excursion this.e). */
+  private updateProgress(): void {
     const p = this.progress;
+    const t = this.frontEnd.t;
+    const e = this.e;
     const phase: MovementPhase =
       this.state === State.Rest
         ? 'rest'

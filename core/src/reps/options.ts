@@ -91,6 +91,31 @@ function check(name: string, value: number, min: number, max: number): number {
   return value;
 }
 
+/**
+ * The number fields of a config, created as doubles (NaN) before the values are set. V8 lays a field out as a double
+ * only if its first value is one; otherwise the first config with a fraction where others had integers (another
+ * exercise) changes the layout, and the detectors' optimized per-sample code, which reads configs, is dropped and
+ * runs unoptimized for a while, allocating on every sample. The integer fields stay integers (0).
+ */
+const NUMBER_LAYOUT = {
+  targetRomDeg: Number.NaN,
+  sampleRateHz: Number.NaN,
+  restBandDeg: Number.NaN,
+  minAmplitudeDeg: Number.NaN,
+  partialDeg: Number.NaN,
+  minRepDurationS: Number.NaN,
+  maxRepDurationS: Number.NaN,
+  smoothingHalfWidth: 0,
+  baselineTimeConstantS: Number.NaN,
+  stillWindowS: Number.NaN,
+  stillRangeDeg: Number.NaN,
+  resettleS: Number.NaN,
+  holdDeg: Number.NaN,
+  minHoldS: Number.NaN,
+  prescribedHoldS: Number.NaN,
+  historyCapacity: 0,
+} satisfies Omit<DetectorConfig, 'definition' | 'kind' | 'primaryIndex' | 'direction'>;
+
 export function resolveDetectorOptions(options: MovementDetectorOptions): DetectorConfig {
   const def = typeof options.exercise === 'string' ? getExercise(options.exercise) : options.exercise;
   const target = check('targetRomDeg', options.targetRomDeg ?? def.targetRomDeg, 1, 180);
@@ -106,6 +131,7 @@ export function resolveDetectorOptions(options: MovementDetectorOptions): Detect
     kind,
     primaryIndex: ANGLE_INDEX[def.primary.angle],
     direction: def.primary.direction,
+    ...NUMBER_LAYOUT,
     targetRomDeg: target,
     sampleRateHz: rate,
     restBandDeg: band,

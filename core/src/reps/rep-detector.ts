@@ -34,20 +34,31 @@ export class RepDetector extends DetectorBase<RepEvent> {
   count = 0;
   partialCount = 0;
 
+  /*
+   * The fractional fields start as NaN (each is set before it is read): V8 lays a field out as a double only if its
+   * first value is one; a field starting at 0 changes layout at its first fraction, dropping the optimized code.
+   */
   private state = State.Rest;
   /** Last released sample inside the rest band (time, excursion), for the start crossing. */
   private inT = Number.NaN;
-  private inE = 0;
+  private inE = Number.NaN;
   /** Previous released sample's excursion, for the end crossing. */
   private prevT = Number.NaN;
-  private prevE = 0;
-  private start = 0;
+  private prevE = Number.NaN;
+  private start = Number.NaN;
   private startSample = 0;
-  private restAtStart = 0;
-  private maxE = 0;
-  private riseLevel = 0;
-  private riseT = 0;
+  private restAtStart = Number.NaN;
+  private maxE = Number.NaN;
+  private riseLevel = Number.NaN;
+  private riseT = Number.NaN;
   private reported = 0;
+  /** Excursion of the sample being analysed, for updateProgress (see DetectorBase on fields, not arguments). */
+  private e = Number.NaN;
+  /**
+   * Tolerance below the extreme that still counts as "the peak": noise-aware, at least 0.5°. Set on each analysed
+   * sample (the noise estimate changes only when a sample is observed), read by the helpers that need it.
+   */
+  private peakTolerance = Number.NaN;
 
   /** End of the stream: processes the samples still inside the smoothing window; returns their events. */
   flush(): RepEvent[] {
@@ -55,43 +66,51 @@ export class RepDetector extends DetectorBase<RepEvent> {
   }
 
   protected step(): RepEvent | null {
+    // Not armed until the first still moment gives the rest angle: excursion 0 until then. (No branch of its own
+    // with the progress update: V8 would compile it without feedback, and deoptimize at each new detector's start.)
+    this.e = 0;
+    this.peakTolerance = Math.max(0.5, 2.5 * this.frontEnd.rest.smoothedNoise);
+    const event = Number.isNaN(this.frontEnd.rest.rest) ? null : this.track();
+    this.updateProgress();
+    return event;
+  }
+
+  /** The state machine on the analysed sample, once armed; sets `e`. */
+  private track(): RepEvent | null {
     const fe = this.frontEnd;
     const c = this.config;
     const rest = fe.rest;
     const t = fe.t;
     const x = fe.x;
-    if (Number.isNaN(rest.rest)) {
-      // Not armed yet: waiting for the first still moment to know the rest angle.
-      this.updateProgress(t, 0);
-      return null;
-    }
     let e = x - rest.rest;
     let event: RepEvent | null = null;
 
     if (this.state === State.Rest) {
       if (e > c.restBandDeg) {
-        this.begin(t, e);
+        this.e = e;
+        this.begin();
       } else {
-        e = rest.atRest(t, x, c.restBandDeg, c.resettleS, fe.dt);
+        rest.atRest();
+        e = x - rest.rest;
         this.inT = t;
         this.inE = e;
       }
     } else {
       if (e > this.maxE) this.maxE = e;
-      if (e > this.riseLevel + this.peakTolerance()) {
+      if (e > this.riseLevel + this.peakTolerance) {
         this.riseLevel = e;
         this.riseT = t;
       }
       if (this.state === State.Candidate && this.maxE >= c.minAmplitudeDeg) this.state = State.Rep;
       if (e <= c.restBandDeg) {
-        const end = crossing(this.prevT, this.prevE, t, e, c.restBandDeg);
-        if (this.state === State.Rep && end - this.start >= c.minRepDurationS) event = this.finish(end);
+        this.e = e;
+        event = this.end();
         this.state = State.Rest;
         this.inT = t;
         this.inE = e;
       } else if (
         // Still, short of a repetition, for long enough — or never came back: the patient rests here now.
-        (this.state === State.Candidate && rest.stillFor(t, this.start) >= c.resettleS) ||
+        (this.state === State.Candidate && rest.still && t - Math.max(rest.stillSince, this.start) >= c.resettleS) ||
         t - this.start > c.maxRepDurationS ||
         fe.history.next - this.startSample >= fe.history.capacity
       ) {
@@ -104,12 +123,15 @@ export class RepDetector extends DetectorBase<RepEvent> {
     }
     this.prevT = t;
     this.prevE = e;
-    this.updateProgress(t, e);
+    this.e = e;
     return event;
   }
 
-  private begin(t: number, e: number): void {
+  /** The analysed sample (time frontEnd.t, excursion this.e) has left the rest band. */
+  private begin(): void {
     const c = this.config;
+    const t = this.frontEnd.t;
+    const e = this.e;
     this.state = State.Candidate;
     this.start = Number.isNaN(this.inT) ? t : crossing(this.inT, this.inE, t, e, c.restBandDeg);
     // The sample inside the band just before the crossing is part of the movement's record.
@@ -120,9 +142,11 @@ export class RepDetector extends DetectorBase<RepEvent> {
     this.riseT = t;
   }
 
-  /** Tolerance below the extreme that still counts as "the peak": noise-aware, at least 0.5°. */
-  private peakTolerance(): number {
-    return Math.max(0.5, 2.5 * this.frontEnd.rest.smoothedNoise);
+  /** The analysed sample is back inside the rest band: the repetition, if the excursion was one. */
+  private end(): RepEvent | null {
+    const c = this.config;
+    const end = crossing(this.prevT, this.prevE, this.frontEnd.t, this.e, c.restBandDeg);
+    return this.state === State.Rep && end - this.start >= c.minRepDurationS ? this.finish(end) : null;
   }
 
   private finish(end: number): RepEvent {
@@ -133,7 +157,7 @@ export class RepDetector extends DetectorBase<RepEvent> {
     const base = this.restAtStart;
     // Peak: mean over the samples within the peak tolerance of the extreme (the whole plateau when the patient
     // pauses at the top; a few samples around a sharp turn).
-    const peakLevel = this.maxE - this.peakTolerance();
+    const peakLevel = this.maxE - this.peakTolerance;
     let n = 0,
       sumT = 0,
       sumE = 0,
@@ -153,7 +177,7 @@ export class RepDetector extends DetectorBase<RepEvent> {
     }
     const rom = sumE / n;
     // Top of the movement: within 10 % of the excursion (or the noise tolerance) of the extreme.
-    const topLevel = this.maxE - Math.max(this.peakTolerance(), 0.1 * rom);
+    const topLevel = this.maxE - Math.max(this.peakTolerance, 0.1 * rom);
     let reach = Number.NaN,
       leave = Number.NaN;
     for (let i = first; i <= last; i++) {
@@ -187,11 +211,14 @@ export class RepDetector extends DetectorBase<RepEvent> {
     };
   }
 
-  private updateProgress(t: number, e: number): void {
+  /** The progress record at the analysed sample (time frontEnd.t, excursion this.e). */
+  private updateProgress(): void {
     const p = this.progress;
+    const t = this.frontEnd.t;
+    const e = this.e;
     let phase: MovementPhase = 'rest';
     if (this.state !== State.Rest) {
-      const topLevel = this.maxE - Math.max(this.peakTolerance(), 0.1 * this.maxE);
+      const topLevel = this.maxE - Math.max(this.peakTolerance, 0.1 * this.maxE);
       if (e < topLevel) phase = this.riseT === t || e >= this.riseLevel ? 'concentric' : 'eccentric';
       else phase = t - this.riseT <= RISING_WINDOW_S ? 'concentric' : 'top';
     }
