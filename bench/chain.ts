@@ -60,7 +60,6 @@ export function runChain(
  */
 function feedTracker(tracker: HipAngleTracker, samples: readonly RecordingSample[]): void {
   for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
-    tracker.push(s.role, s.t, s.gyr, s.acc, s.mag);
+    tracker.pushSample(samples[i]!);
   }
 }

@@ -243,17 +243,35 @@ export class HipAngleTracker {
     acc: Readonly<NumArray>,
     mag?: Readonly<NumArray>,
   ): number {
+    // Small enough for V8 to inline into the caller's loop; the stamp goes on in fields (OrientationTrack.sampleTime).
+    this.sampleTime = t;
+    return this.pushAtSampleTime(role, gyr, acc, mag);
+  }
+
+  private sampleTime = 0;
+
+  private pushAtSampleTime(
+    role: SensorRole,
+    gyr: Readonly<NumArray>,
+    acc: Readonly<NumArray>,
+    mag: Readonly<NumArray> | undefined,
+  ): number {
+    const t = this.sampleTime;
     const track = role === 'pelvis' ? this.pelvis : role === this.thighRole ? this.thigh : null;
     if (!track || !Number.isFinite(t)) {
       this.ignored++;
       return 0;
     }
-    if (!track.push(t, gyr, acc, this.fuseMag ? mag : undefined)) return 0;
+    track.sampleTime = t;
+    if (!track.pushAtSampleTime(gyr, acc, this.fuseMag ? mag : undefined)) return 0;
     if (t < this.firstSampleT) this.firstSampleT = t;
     return this.emitReady();
   }
 
-  /** `push` for a recording row. */
+  /**
+   * `push` for a sample object (a recording row, a decoded frame's sample): the per-sample path of choice, as no
+   * double crosses a call boundary whatever V8 inlines.
+   */
   pushSample(sample: {
     role: SensorRole;
     t: number;
@@ -261,7 +279,8 @@ export class HipAngleTracker {
     acc: Readonly<NumArray>;
     mag?: Readonly<NumArray>;
   }): number {
-    return this.push(sample.role, sample.t, sample.gyr, sample.acc, sample.mag);
+    this.sampleTime = sample.t;
+    return this.pushAtSampleTime(sample.role, sample.gyr, sample.acc, sample.mag);
   }
 
   /** End of input: fuses samples still held for the rate estimate and emits what is ready. */

@@ -141,15 +141,29 @@ export class OrientationTrack {
 
   /** Feeds one sample; returns false when it is ignored (stamp not after the previous one). */
   push(t: number, gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag?: Readonly<NumArray>): boolean {
+    this.sampleTime = t;
+    return this.pushAtSampleTime(gyr, acc, mag);
+  }
+
+  /**
+   * Stamp (s) of the sample pushAtSampleTime feeds. Per-sample code sets this field instead of passing the stamp:
+   * V8 allocates every double passed to a call it does not inline, and the per-sample calls are too large for it.
+   */
+  sampleTime = 0;
+
+  /** push(sampleTime, gyr, acc, mag). */
+  pushAtSampleTime(gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag?: Readonly<NumArray>): boolean {
+    const t = this.sampleTime;
     if (!(t > this.lastT)) {
       this.outOfOrder++;
       return false;
     }
-    this.stillness.update(t, gyr, acc);
+    this.stillness.sampleTime = t;
+    this.stillness.updateAtSampleTime(gyr, acc);
     const runStart = this.stillness.runStart;
     if (this.filter) {
       this.fuseRunStart = runStart;
-      this.fuse(t, gyr, acc, mag);
+      this.fuse(gyr, acc, mag);
       return true;
     }
     this.lastT = t;
@@ -183,14 +197,17 @@ export class OrientationTrack {
     this.lastT = -Infinity;
     for (const s of held) {
       this.fuseRunStart = s.runStart;
-      this.fuse(s.t, s.gyr, s.acc, s.mag);
+      this.sampleTime = s.t;
+      this.fuse(s.gyr, s.acc, s.mag);
     }
   }
 
   /** Still-run start of the sample being fused (a field, not an argument: doubles passed in calls are boxed). */
   private fuseRunStart = Number.NaN;
 
-  private fuse(t: number, gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag: Readonly<NumArray> | undefined): void {
+  /** Fuses the sample stamped sampleTime. */
+  private fuse(gyr: Readonly<NumArray>, acc: Readonly<NumArray>, mag: Readonly<NumArray> | undefined): void {
+    const t = this.sampleTime;
     if (this.lastT > -Infinity && t - this.lastT > this.maxBridgeS) this.restartFilter(t, gyr);
     const filter = this.filter!;
     let rate: Readonly<NumArray> = gyr;

@@ -57,6 +57,16 @@ export class StillnessDetector {
 
   /** Feeds one sample; returns whether it is still. */
   update(t: number, gyr: Readonly<NumArray>, acc: Readonly<NumArray>): boolean {
+    this.sampleTime = t;
+    return this.updateAtSampleTime(gyr, acc);
+  }
+
+  /** Stamp (s) of the sample updateAtSampleTime feeds (a field: see OrientationTrack.sampleTime). */
+  sampleTime = 0;
+
+  /** update(sampleTime, gyr, acc). */
+  updateAtSampleTime(gyr: Readonly<NumArray>, acc: Readonly<NumArray>): boolean {
+    const t = this.sampleTime;
     const o = this.options;
     const rate = Math.sqrt(gyr[0]! * gyr[0]! + gyr[1]! * gyr[1]! + gyr[2]! * gyr[2]!);
     const norm = Math.sqrt(acc[0]! * acc[0]! + acc[1]! * acc[1]! + acc[2]! * acc[2]!);

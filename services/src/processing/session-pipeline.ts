@@ -337,7 +337,7 @@ export class SessionPipeline {
       if (sample.t - this.calibrationFrom <= this.calibrationBufferS) buffer.push(sample);
       else this.calibrationBuffer = null;
     }
-    tracker.push(sample.role, sample.t, sample.gyr, sample.acc, sample.mag);
+    tracker.pushSample(sample);
     if (tracker === this.tracker) this.checkCalibration();
   }
 
@@ -475,7 +475,7 @@ export class SessionPipeline {
     this.calibrationBuffer = null;
     this.trackerExercise = exercise;
     this.tracker = this.newTracker(exercise);
-    for (const s of buffer) this.tracker.push(s.role, s.t, s.gyr, s.acc, s.mag);
+    for (const s of buffer) this.tracker.pushSample(s);
   }
 
   private endSet(t: number): void {
