@@ -101,6 +101,8 @@ export type CalibrationStatus =
       tiltDeg: { pelvis: number; thigh: number };
     };
 
+type CalibratedStatus = Extract<CalibrationStatus, { state: 'calibrated' }>;
+
 export interface TrackerStats {
   frames: number;
   gapFrames: number;
@@ -121,6 +123,9 @@ type Segment = 'pelvis' | 'thigh';
  * (the hip flexor stretch's slow pelvis tilt) can pass as rest and bias the estimate a little (+0.2° flexion).
  */
 const TRACKER_BIAS_CLIP_DPS = 4;
+
+/** Frames between re-calibrations while the patient stands still in the calibration pose (0.25 s at 100 Hz). */
+const PROVISIONAL_RECALIBRATION_FRAMES = 25;
 
 /** Stillness (s) of both sensors after which a pause counts as rest for the rest anchoring. */
 const REST_ANCHOR_S = 0.3;
@@ -163,6 +168,15 @@ export class HipAngleTracker {
   private readonly qRel = new Float64Array(4);
   private readonly qTmp = new Float64Array(4);
   private readonly anglesScratch = new Float64Array(3);
+  /** The provisional window's latest frame not yet calibrated on (see stillFrame). */
+  private readonly lastStill = {
+    pelvis: new Float64Array(4),
+    thigh: new Float64Array(4),
+    t: Number.NaN,
+    magneticOffset: Number.NaN,
+    pending: false,
+  };
+  private framesSinceCalibration = 0;
 
   constructor(options: HipAngleTrackerOptions) {
     if (options.side !== 'left' && options.side !== 'right') {
@@ -287,7 +301,11 @@ export class HipAngleTracker {
   finish(): number {
     this.pelvis.flushProbe();
     this.thigh.flushProbe();
-    return this.emitReady();
+    const emitted = this.emitReady();
+    // Input ended in the still calibration pose: the calibration is that of its last frame.
+    const last = this.lastStill;
+    if (last.pending) this.calibrateAt(last.t, last.pelvis, last.thigh, last.magneticOffset);
+    return emitted;
   }
 
   private emitReady(): number {
@@ -322,7 +340,7 @@ export class HipAngleTracker {
   /** Calibration bookkeeping and, once calibrated, the angles of instant t. Returns true when a frame was emitted. */
   private processFrame(gap: boolean): boolean {
     if (this.status_.state === 'failed') return false;
-    if (this.status_.state === 'waiting' || !this.status_.final) this.updateCalibration(this.frameTime);
+    if (this.status_.state === 'waiting' || !this.status_.final) this.updateCalibration();
     if (this.status_.state !== 'calibrated') return false;
 
     const functional = this.functional;
@@ -371,18 +389,20 @@ export class HipAngleTracker {
    * startToleranceS of the first sample. Calibrated (provisionally) once it lasts minStillS, then re-calibrated at
    * every frame while the patient stays still; final at the first movement.
    */
-  private updateCalibration(t: number): void {
+  private updateCalibration(): void {
+    // The frame's instant from its field, not an argument: V8 would box it on every frame (see frameTime).
+    const t = this.frameTime;
     const o = this.calibration;
-    const windowStart = Math.max(this.pelvis.stillSinceAt(t), this.thigh.stillSinceAt(t));
+    // Both tracks' queryTime is the frame's instant (emitReady).
+    this.pelvis.findStillSince();
+    this.thigh.findStillSince();
+    const windowStart = Math.max(this.pelvis.stillSince, this.thigh.stillSince);
     const still = windowStart <= t; // false for NaN (one sensor moving)
     const deadline = this.firstSampleT + o.startToleranceS;
     const s = this.status_;
     if (s.state === 'calibrated') {
-      if (still && windowStart === s.window[0]) this.calibrateAt(t);
-      else {
-        this.status_ = { ...s, final: true };
-        this.fuseMag = false;
-      }
+      if (still && windowStart === s.window[0]) this.stillFrame(t);
+      else this.finishCalibration();
       return;
     }
     if (still && windowStart <= deadline) {
@@ -398,12 +418,12 @@ export class HipAngleTracker {
         return;
       }
       this.status_ = { state: 'calibrated', window: [windowStart, t], final: false, tiltDeg: tilt };
-      this.calibrateAt(t);
+      this.calibrateAt(t, this.qPelvis, this.qThigh, this.magneticHeadingOffset());
       return;
     }
     if (t > deadline) {
-      const pelvisMoving = !(this.pelvis.stillSinceAt(t) <= t),
-        thighMoving = !(this.thigh.stillSinceAt(t) <= t);
+      const pelvisMoving = !(this.pelvis.stillSince <= t),
+        thighMoving = !(this.thigh.stillSince <= t);
       const which =
         pelvisMoving && thighMoving ? 'both sensors' : pelvisMoving ? 'the pelvis sensor' : 'the thigh sensor';
       this.fail(
@@ -429,20 +449,54 @@ export class HipAngleTracker {
     this.fuseMag = false;
   }
 
-  private calibrateAt(t: number): void {
-    const qp: Quat = [this.qPelvis[0]!, this.qPelvis[1]!, this.qPelvis[2]!, this.qPelvis[3]!];
-    const qt: Quat = [this.qThigh[0]!, this.qThigh[1]!, this.qThigh[2]!, this.qThigh[3]!];
+  /**
+   * A frame of the provisional calibration window: the patient still stands still. Re-calibrated on every
+   * PROVISIONAL_RECALIBRATION_FRAMES-th such frame (the live angles of the standing pose hardly change between
+   * them); the others are kept, so the final calibration is the one of the window's last frame all the same.
+   */
+  private stillFrame(t: number): void {
+    if (++this.framesSinceCalibration >= PROVISIONAL_RECALIBRATION_FRAMES) {
+      this.calibrateAt(t, this.qPelvis, this.qThigh, this.magneticHeadingOffset());
+      return;
+    }
+    this.lastStill.pelvis.set(this.qPelvis);
+    this.lastStill.thigh.set(this.qThigh);
+    this.lastStill.t = t;
+    this.lastStill.magneticOffset = this.magneticHeadingOffset();
+    this.lastStill.pending = true;
+  }
+
+  /** The window ended (the patient moved): calibrated at its last frame, final. */
+  private finishCalibration(): void {
+    const last = this.lastStill;
+    if (last.pending) this.calibrateAt(last.t, last.pelvis, last.thigh, last.magneticOffset);
+    this.status_ = { ...(this.status_ as CalibratedStatus), final: true };
+    this.fuseMag = false;
+  }
+
+  /** 9D: the two filters' relative heading by their magnetometers (see FunctionalAlignment.reset); 6D: NaN. */
+  private magneticHeadingOffset(): number {
+    return this.mode === '9d' ? this.thigh.headingOffset - this.pelvis.headingOffset : Number.NaN;
+  }
+
+  private calibrateAt(
+    t: number,
+    pelvis: Readonly<Float64Array>,
+    thigh: Readonly<Float64Array>,
+    magneticOffset: number,
+  ): void {
+    const qp: Quat = [pelvis[0]!, pelvis[1]!, pelvis[2]!, pelvis[3]!];
+    const qt: Quat = [thigh[0]!, thigh[1]!, thigh[2]!, thigh[3]!];
     const { alignment } = staticCalibration({ side: this.side, pelvis: qp, thigh: qt });
     if (this.status_.state === 'calibrated') this.status_.window[1] = t;
+    this.framesSinceCalibration = 0;
+    this.lastStill.pending = false;
     this.pelvisAtCalibration.set(qp);
     this.baseAlignment = alignment;
     this.solver.set(alignment);
     this.updatePelvisReference();
     if (this.functional) {
-      this.functional.reset(
-        alignment,
-        this.mode === '9d' ? this.thigh.headingOffset - this.pelvis.headingOffset : undefined,
-      );
+      this.functional.reset(alignment, Number.isNaN(magneticOffset) ? undefined : magneticOffset);
       this.alignmentVersion = this.functional.version;
       this.functional.applyTo(this.solver, alignment);
     }

@@ -204,10 +204,13 @@ export class FunctionalAlignment {
    * of the trigonometry repeats exactly.
    */
   private readonly trigAngle = new Float64Array(TRIG_SLOTS).fill(Number.NaN);
+  private readonly trigArgument = new Float64Array(TRIG_SLOTS);
   private readonly trigCos = new Float64Array(TRIG_SLOTS);
   private readonly trigSin = new Float64Array(TRIG_SLOTS);
   private readonly axisState = new Float64Array(3).fill(Number.NaN);
   private readonly axisMemo = new Float64Array(3);
+  /** Cardan α, β of the hip at the state axisInto evaluates (an array: see cosSin). */
+  private readonly cardan = new Float64Array(2);
 
   constructor(
     options: Pick<FunctionalAlignmentOptions, 'exercise' | 'side' | 'frameRate'> & Partial<FunctionalAlignmentOptions>,
@@ -507,7 +510,8 @@ export class FunctionalAlignment {
 
   /** out = Ω(x) = Ry(−ε)·P⁻¹·(Rz(d + δ)·a_thigh − a_pelvis). */
   private omegaInto(out: Float64Array, x: Readonly<Float64Array>): void {
-    this.cosSin(TRIG_HEADING, x[D]! + x[DRIFT]!);
+    this.trigArgument[TRIG_HEADING] = x[D]! + x[DRIFT]!;
+    this.cosSin(TRIG_HEADING);
     const c = this.trigCos[TRIG_HEADING]!,
       s = this.trigSin[TRIG_HEADING]!;
     const a = this.aT;
@@ -517,7 +521,8 @@ export class FunctionalAlignment {
     out[0] = vx;
     out[1] = vy;
     out[2] = vz;
-    this.cosSin(TRIG_MINUS_EPS, -x[EPS]!);
+    this.trigArgument[TRIG_MINUS_EPS] = -x[EPS]!;
+    this.cosSin(TRIG_MINUS_EPS);
     // The rotation's cos and sin stay in their arrays: toPelvisFrame is not inlined, and would box them.
     toPelvisFrame(out, this.pNow, this.trigCos, this.trigSin, TRIG_MINUS_EPS, out);
   }
@@ -546,7 +551,10 @@ export class FunctionalAlignment {
       const r01 = 2 * (qx * qy - qw * qz),
         r11 = 1 - 2 * (qx * qx + qz * qz),
         r21 = 2 * (qy * qz + qw * qx);
-      expectedAxisInto(out, this.rates, Math.atan2(-r01, r11), Math.atan2(r21, Math.sqrt(r01 * r01 + r11 * r11)));
+      const cardan = this.cardan;
+      cardan[0] = Math.atan2(-r01, r11);
+      cardan[1] = Math.atan2(r21, Math.sqrt(r01 * r01 + r11 * r11));
+      expectedAxisInto(out, this.rates, cardan);
       memo[0] = out[0]!;
       memo[1] = out[1]!;
       memo[2] = out[2]!;
@@ -572,8 +580,12 @@ export class FunctionalAlignment {
     return upX * pu[0] + upY * pu[1] + upZ * pu[2] >= this.minPostureCos;
   }
 
-  /** trigCos[slot], trigSin[slot] ← cos and sin of angle (recomputed only when the slot's angle changed). */
-  private cosSin(slot: number, angle: number): void {
+  /**
+   * trigCos[slot], trigSin[slot] ← cos and sin of trigArgument[slot] (recomputed only when it changed). The angle
+   * goes in through the array, not as an argument: V8 allocates a double argument unless it inlines the call.
+   */
+  private cosSin(slot: number): void {
+    const angle = this.trigArgument[slot]!;
     if (angle === this.trigAngle[slot]) return;
     this.trigAngle[slot] = angle;
     this.trigCos[slot] = Math.cos(angle);
@@ -588,7 +600,8 @@ export class FunctionalAlignment {
     const p = this.pNow,
       t = this.tNow;
     // Rz(heading) ⊗ t
-    this.cosSin(TRIG_HALF_HEADING, heading / 2);
+    this.trigArgument[TRIG_HALF_HEADING] = heading / 2;
+    this.cosSin(TRIG_HALF_HEADING);
     const hc = this.trigCos[TRIG_HALF_HEADING]!,
       hs = this.trigSin[TRIG_HALF_HEADING]!;
     let w = hc * t[0]! - hs * t[3]!,
@@ -605,7 +618,8 @@ export class FunctionalAlignment {
       ry = pw * vy - px * vz + py * w + pz * vx,
       rz = pw * vz + px * vy - py * vx + pz * w;
     // Ry(−ε) ⊗ (…)
-    this.cosSin(TRIG_HALF_MINUS_EPS, -eps / 2);
+    this.trigArgument[TRIG_HALF_MINUS_EPS] = -eps / 2;
+    this.cosSin(TRIG_HALF_MINUS_EPS);
     const ca = this.trigCos[TRIG_HALF_MINUS_EPS]!,
       sa = this.trigSin[TRIG_HALF_MINUS_EPS]!;
     w = ca * rw - sa * ry;
@@ -613,7 +627,8 @@ export class FunctionalAlignment {
     vy = ca * ry + sa * rw;
     vz = ca * rz - sa * rx;
     // (…) ⊗ Ry(ε − d)
-    this.cosSin(TRIG_HALF_EPS_MINUS_D, (eps - d) / 2);
+    this.trigArgument[TRIG_HALF_EPS_MINUS_D] = (eps - d) / 2;
+    this.cosSin(TRIG_HALF_EPS_MINUS_D);
     const cb = this.trigCos[TRIG_HALF_EPS_MINUS_D]!,
       sb = this.trigSin[TRIG_HALF_EPS_MINUS_D]!;
     rw = w * cb - vy * sb;

@@ -34,7 +34,7 @@ describe('expectedAxisInto', () => {
         const [w, x, y, z] = r;
         const alpha = Math.atan2(-2 * (x * y - w * z), 1 - 2 * (x * x + z * z));
         const beta = Math.asin(Math.max(-1, Math.min(1, 2 * (y * z + w * x))));
-        expectedAxisInto(axis, rates, alpha, beta);
+        expectedAxisInto(axis, rates, [alpha, beta]);
         const cos = Math.abs(omega[0] * axis[0] + omega[1] * axis[1] + omega[2] * axis[2]) / size;
         expect(Math.acos(Math.min(1, cos)) * RAD).toBeLessThan(0.5);
         checked++;
@@ -45,10 +45,10 @@ describe('expectedAxisInto', () => {
 
   it('maps flexion to Z and standing abduction to X', () => {
     const axis: Vec3 = [0, 0, 0];
-    expectedAxisInto(axis, primaryCardanRates('standing_hip_flexion', 'right'), 0.3, 0.1);
+    expectedAxisInto(axis, primaryCardanRates('standing_hip_flexion', 'right'), [0.3, 0.1]);
     expect(axis[2]).toBe(1);
     expect(Math.hypot(axis[0], axis[1])).toBe(0);
-    expectedAxisInto(axis, primaryCardanRates('standing_hip_abduction', 'left'), 0, 0);
+    expectedAxisInto(axis, primaryCardanRates('standing_hip_abduction', 'left'), [0, 0]);
     expect(axis[0]).toBeCloseTo(1, 12);
     expect(Math.hypot(axis[1], axis[2])).toBeLessThan(1e-12);
   });

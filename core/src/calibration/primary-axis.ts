@@ -27,9 +27,12 @@ export function primaryCardanRates(exercise: ExerciseId, side: Side): Vec3 {
 
 /**
  * Unit direction (pelvis frame) of the relative angular velocity for Cardan rates `rates` at the current Cardan
- * angles α (about Z) and β (about the floating X), in radians. Allocation-free.
+ * angles cardan = [α (about Z), β (about the floating X)], in radians. Allocation-free (the angles come in an
+ * array: V8 allocates double arguments of a call it does not inline).
  */
-export function expectedAxisInto(out: NumArray, rates: Readonly<Vec3>, alpha: number, beta: number): void {
+export function expectedAxisInto(out: NumArray, rates: Readonly<Vec3>, cardan: Readonly<NumArray>): void {
+  const alpha = cardan[0]!,
+    beta = cardan[1]!;
   const ca = Math.cos(alpha),
     sa = Math.sin(alpha),
     cb = Math.cos(beta),
