@@ -3,8 +3,11 @@
  * simulation is not timed), and the same for the parts (orientation filters alone, tracker, detector, precaution
  * monitor), with the bytes the chain allocates per sample.
  *
- * Each mode is measured in a fresh process (measureThroughputIsolated): V8 compiles for the types it has seen, and
- * one process running 6D, then the parts alone, then 9D measures the 9D chain with code shaped by the others.
+ * Each mode is measured in fresh processes (measureThroughputIsolated): V8 compiles for the types it has seen, and
+ * one process running 6D, then the parts alone, then 9D measures the 9D chain with code shaped by the others. And
+ * in several of them: the same code lands in one of two speeds per process (on the development VM 9D ≈ 1.05 or
+ * ≈ 0.7 M samples/s, about half the processes each; every hot function optimised in both, a larger V8 inlining
+ * budget gives the fast one every time), so one process's figure says little on its own.
  *
  *   node --import tsx bench/throughput.ts 6d|9d [runs]   (prints the figure as JSON; used by the pipeline benchmark)
  */
@@ -162,8 +165,12 @@ export function measureThroughput(mode: Mode, runs: number): ThroughputFigure {
   };
 }
 
-/** measureThroughput in a child process of its own (same Node flags, so the TypeScript loader too). */
-export function measureThroughputIsolated(mode: Mode, runs: number): ThroughputFigure {
+/** measureThroughput in `processes` child processes, one after the other (same Node flags: the TypeScript loader). */
+export function measureThroughputIsolated(mode: Mode, runs: number, processes: number): ThroughputFigure[] {
+  return Array.from({ length: processes }, () => measureInChild(mode, runs));
+}
+
+function measureInChild(mode: Mode, runs: number): ThroughputFigure {
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), mode, String(runs)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
