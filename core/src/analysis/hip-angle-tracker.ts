@@ -386,8 +386,8 @@ export class HipAngleTracker {
 
   /**
    * The calibration window: both sensors still (each in one still run) since windowStart, which lies within
-   * startToleranceS of the first sample. Calibrated (provisionally) once it lasts minStillS, then re-calibrated at
-   * every frame while the patient stays still; final at the first movement.
+   * startToleranceS of the first sample. Calibrated (provisionally) once it lasts minStillS, then re-calibrated
+   * while the patient stays still (stillFrame); final at the first movement, on the window's last still frame.
    */
   private updateCalibration(): void {
     // The frame's instant from its field, not an argument: V8 would box it on every frame (see frameTime).
