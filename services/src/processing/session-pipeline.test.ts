@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXERCISE_CATALOGUE } from '@hipmon/core';
+import { EXERCISE_CATALOGUE, frameSampleTimes } from '@hipmon/core';
 import type { ExerciseId, PlanPayload } from '@hipmon/core';
 import { SessionPipeline } from './session-pipeline.js';
 import type { PipelineOutput } from './session-pipeline.js';
@@ -60,6 +60,43 @@ describe('SessionPipeline over simulated sessions', () => {
     expect(angles.length).toBeGreaterThan(span * 100 * 0.99);
     expect(angles.filter((a) => a.live).length / angles.length).toBeCloseTo(0.25, 2);
     expect(angles.filter((a) => a.sample.exercise === exercise).length).toBeGreaterThan(0.8 * angles.length);
+  });
+
+  it('emits the angles of an instant with the frame that completes it, the two sensors sampling out of step', () => {
+    // The thigh samples 4 ms before the pelvis in every 10 ms, so each thigh frame ends 4 ms before the pelvis's.
+    const sim = simulateLiveSession(
+      { exercise: 'standing_hip_flexion', side: 'right', reps: 4, seed: 5 },
+      {
+        noise: 'low',
+        pelvis: { fixedErrors: { clockOffset: 0, clockDrift: 0, clockPhase: 0.006 } },
+        thigh: { fixedErrors: { clockOffset: 0, clockDrift: 0, clockPhase: 0.002 } },
+      },
+    );
+    const pipeline = new SessionPipeline({ plan: planFor(sim.script) });
+    const latest = { pelvis: -Infinity, thigh: -Infinity };
+    /** Per frame pushed: the sensors' newest sample time so far, and the instants emitted. */
+    const reach: number[] = [];
+    const emittedAt = new Map<number, number>();
+    for (const input of sim.inputs) {
+      if (input.kind === 'control') {
+        pipeline.control(input.control);
+        continue;
+      }
+      const outputs = pipeline.pushFrame(input.frame);
+      latest[input.frame.role === 'pelvis' ? 'pelvis' : 'thigh'] = frameSampleTimes(input.frame).at(-1)!;
+      reach.push(Math.min(latest.pelvis, latest.thigh));
+      for (const o of of(outputs, 'angles')) emittedAt.set(o.sample.t, reach.length - 1);
+    }
+    // The first frame after which both sensors have a sample at or after the instant is the one that emits it
+    // (holding a sample until the other sensor passed its own time waited for the other's next frame: 100 ms).
+    let late = 0;
+    for (const [t, at] of emittedAt) {
+      if (t < sim.clock0 + sim.script.calibrationEnd) continue;
+      const first = reach.findIndex((r) => r >= t);
+      if (at !== first) late++;
+    }
+    expect(emittedAt.size).toBeGreaterThan(1000);
+    expect(late).toBe(0);
   });
 
   it('alerts the moment a posterior-THA patient passes 90° of hip flexion in a sit-to-stand, once per excursion', () => {
