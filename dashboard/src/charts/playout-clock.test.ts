@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createPrng } from '@hipmon/simulator';
 import { PLAYOUT_DELAY_S, PlayoutClock } from './playout-clock.js';
-
-/** mulberry32: a seeded PRNG, so every run sees the same jitter. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Arrival {
   wallS: number;
@@ -25,12 +14,12 @@ interface Arrival {
  */
 function burstyStream(options: { seconds: number; speed?: number; seed?: number; lateEvery?: number }): Arrival[] {
   const speed = options.speed ?? 1;
-  const random = prng(options.seed ?? 1);
+  const prng = createPrng(options.seed ?? 1);
   const arrivals: Arrival[] = [];
   let k = 0;
   for (let j = 1; j * 0.1 <= options.seconds * speed; j++) {
     const late = options.lateEvery && j % options.lateEvery === 0 ? 0.13 : 0;
-    const at = (j * 0.1) / speed + 0.02 + random() * 0.015 + late;
+    const at = (j * 0.1) / speed + 0.02 + prng.uniform(0, 0.015) + late;
     for (let m = 0; (k + 1) * 0.04 <= j * 0.1 + 1e-9; k++, m++) {
       arrivals.push({ wallS: at + m * 1e-4, t: (k + 1) * 0.04 });
     }

@@ -4,24 +4,13 @@
  * Test-only; not exported from the package.
  */
 import { frameSampleTimes } from '@hipmon/core';
+import { createPrng } from '@hipmon/simulator';
 import type { ImuFrame, ImuReading, SensorRole, Vec3 } from '@hipmon/core';
 import type { StoredImuSample } from './series-store.js';
 import { roundToMicros } from './series-time.js';
 
 /** 14 Nov 2023 22:13:20 UTC: gateway clocks are Unix time (docs/storage.md). */
 export const T0 = 1_700_000_000;
-
-/** mulberry32: a tiny seeded generator, uniform in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const f32vec = (random: () => number, scale: number): Vec3 => [
   Math.fround((random() * 2 - 1) * scale),
@@ -44,7 +33,8 @@ export interface FrameSpec {
 }
 
 export function makeFrames(spec: FrameSpec): ImuFrame[] {
-  const random = seeded(spec.seed ?? 1);
+  // next: uniform in [0, 1), a closure (no `this`).
+  const random = createPrng(spec.seed ?? 1).next;
   const period = 1 / spec.rateHz;
   const frames: ImuFrame[] = [];
   for (let f = 0; f < spec.frames; f++) {

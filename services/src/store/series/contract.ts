@@ -6,7 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertPayload, ImuFrame, RepEventPayload, SessionStatePayload } from '@hipmon/core';
-import { expectedSamples, makeFrames, seeded, T0 } from './contract-data.js';
+import { createPrng } from '@hipmon/simulator';
+import { expectedSamples, makeFrames, T0 } from './contract-data.js';
 import type { AngleSample, SeriesStore, SessionRef, TrendBucket } from './series-store.js';
 import { SeriesInputError } from './series-store.js';
 import { roundToMicros, timeToNs } from './series-time.js';
@@ -31,7 +32,7 @@ function makeAngles(
   exerciseOf: (i: number) => AngleSample['exercise'],
   seed = 7,
 ): AngleSample[] {
-  const random = seeded(seed);
+  const random = createPrng(seed).next;
   return Array.from({ length: count }, (_, i) => {
     const phase = (2 * Math.PI * i) / (rateHz * 4);
     const sample: AngleSample = {
